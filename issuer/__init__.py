@@ -1,0 +1,1 @@
+"""issuer: the vaccination registry and same-day signing service (issue 4)."""

@@ -1,0 +1,1 @@
+"""keys: the signing PKI (CSCA, DSCs), signers and key storage."""

@@ -1,0 +1,1 @@
+"""trust_list: building, signing, publishing and exporting trust lists (issue 3)."""

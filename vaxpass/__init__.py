@@ -1,0 +1,1 @@
+"""vaxpass: the command line, the one place that composes the other packages."""

@@ -1,0 +1,267 @@
+"""The `vaxpass` command line: the one place that composes the packages.
+
+Each command imports what it needs inside its body, so that `vaxpass verify` runs on a
+checkpoint that has only the `verifier` extra installed (no Flask, no SQLAlchemy).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class IsoDateTime(click.ParamType):
+    """An ISO 8601 instant; naive values are taken as UTC."""
+
+    name = "ISO-8601"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        """Parse `value`; naive times are UTC."""
+        if isinstance(value, datetime):
+            return value
+        try:
+            t = datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 date-time", param, ctx)
+        return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vaxpass")
+def main() -> None:
+    """vaxpass: vaccination certificates (EU DCC) for Viet Nam: sign, verify, operate."""
+
+
+@main.command()
+@click.option(
+    "--trust-list",
+    "trust_list",
+    type=click.Path(path_type=Path),
+    envvar="VAXPASS_TRUST_LIST",
+    help="DSCs to trust: a DCC Gateway JSON list, a PEM/DER certificate, or a folder of them. "
+    "[env: VAXPASS_TRUST_LIST]",
+)
+@click.option("--at", "at", type=IsoDateTime(), help="Verify as of this instant instead of now.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per input per line.")
+@click.option(
+    "--skew",
+    type=click.IntRange(min=0),
+    default=300,
+    show_default=True,
+    help="Seconds an iat may lie in the future.",
+)
+@click.option(
+    "--allow-uncompressed", is_flag=True, help="Accept COSE that was not zlib-compressed."
+)
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+def verify(
+    trust_list: Path | None,
+    at: datetime | None,
+    as_json: bool,
+    skew: int,
+    allow_uncompressed: bool,
+    inputs: tuple[str, ...],
+) -> None:
+    """Verify certificates offline.
+
+    INPUT is an HC1: string, a file holding one, a PNG/JPEG image of the QR code, or - to read
+    one input per line from standard input. Exit status: 0 all valid, 1 any invalid, 2 usage
+    or trust-list error.
+    """
+    from hcert.clock import FixedClock, SystemClock
+    from hcert.errors import HcertError
+    from verifier.loaders import load_trust_store
+    from verifier.report import verdict_json, verdict_line
+    from verifier.verifier import Verdict, Verifier
+
+    if trust_list is None:
+        _usage_error("no trust list: pass --trust-list PATH (or set VAXPASS_TRUST_LIST)")
+    try:
+        store = load_trust_store(trust_list)
+    except HcertError as e:
+        _usage_error(f"trust list {trust_list}: {e}")
+    verifier = Verifier(
+        store,
+        FixedClock(at) if at else SystemClock(),
+        skew=timedelta(seconds=skew),
+        allow_uncompressed=allow_uncompressed,
+    )
+    all_valid = True
+    for ref, source in _inputs(inputs):
+        try:
+            verdict = verifier.verify(_read_input(source, verifier.limits))
+        except HcertError as e:
+            verdict = Verdict(e.code, e.message)
+        all_valid &= verdict.valid
+        line = (
+            json.dumps(verdict_json(verdict, ref), ensure_ascii=False)
+            if as_json
+            else verdict_line(verdict, ref)
+        )
+        click.echo(line)
+    sys.exit(EXIT_OK if all_valid else EXIT_INVALID)
+
+
+def _inputs(args: tuple[str, ...]) -> Iterator[tuple[str | int, str]]:
+    for arg in args:
+        if arg == "-":
+            for number, line in enumerate(sys.stdin, start=1):
+                if line.strip():
+                    yield number, line.strip()
+        else:
+            yield arg, arg
+
+
+def _read_input(source: str, limits: object) -> str:
+    """An HC1 string as given, or the text in a file, or the QR code in an image file."""
+    from hcert.codec import PREFIX
+    from hcert.errors import DecodeError, ErrorCode
+    from hcert.limits import DecodeLimits
+
+    assert isinstance(limits, DecodeLimits)
+    if source.startswith(PREFIX) or len(source) > 4096:
+        return source
+    path = Path(source)
+    try:
+        if not path.is_file():
+            return source
+        if path.stat().st_size > limits.max_image_bytes:
+            raise DecodeError(ErrorCode.INPUT_TOO_LONG, f"{source}: file too large")
+        data = path.read_bytes()
+    except OSError as e:
+        raise DecodeError(ErrorCode.INPUT_NOT_TEXT, f"{source}: {e.strerror}") from e
+    from verifier.qr import decode_qr_image, looks_like_image
+
+    if looks_like_image(data):
+        return decode_qr_image(data, limits)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise DecodeError(ErrorCode.INPUT_NOT_TEXT, f"{source}: neither text nor an image") from e
+
+
+@main.command()
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The DSC's private key (PEM, normally encrypted PKCS#8).",
+)
+@click.option(
+    "--cert",
+    "cert_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The DSC's certificate (PEM).",
+)
+@click.option(
+    "--passphrase-env",
+    default="VAXPASS_KEY_PASSPHRASE",
+    show_default=True,
+    help="Environment variable holding the key's passphrase.",
+)
+@click.option(
+    "--passphrase-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the key's passphrase (instead of the environment).",
+)
+@click.option("--issuer", default="VN", show_default=True, help="The iss claim (issuing country).")
+@click.option("--iat", type=IsoDateTime(), help="Issued-at instant (default: now).")
+@click.option(
+    "--validity-days",
+    type=click.IntRange(min=1),
+    default=365,
+    show_default=True,
+    help="exp = iat + this many days (the Vietnamese rule is 12 months).",
+)
+@click.option(
+    "--no-validate",
+    is_flag=True,
+    help="Sign even if the payload breaks the DCC schema (test vectors).",
+)
+@click.option(
+    "--qr",
+    "qr_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the QR code here (.png or .svg).",
+)
+@click.argument("payload", type=click.File("rb"))
+def sign(
+    key_path: Path,
+    cert_path: Path,
+    passphrase_env: str,
+    passphrase_file: Path | None,
+    issuer: str,
+    iat: datetime | None,
+    validity_days: int,
+    no_validate: bool,
+    qr_path: Path | None,
+    payload: click.utils.LazyFile,
+) -> None:
+    """Sign a DCC JSON PAYLOAD (a file, or - for standard input) into an HC1: string."""
+    from hcert import codec
+    from hcert.dcc import parse_dcc
+    from hcert.errors import HcertError
+    from keys.files import load_signer
+
+    passphrase = (
+        passphrase_file.read_bytes().strip()
+        if passphrase_file
+        else os.environb.get(passphrase_env.encode())
+    )
+    try:
+        dcc = json.loads(payload.read())
+        if not no_validate:
+            parse_dcc(dcc)
+        signer = load_signer(key_path, cert_path, passphrase)
+    except (ValueError, TypeError) as e:  # JSONDecodeError and key errors are ValueErrors
+        _usage_error(str(e))
+    except HcertError as e:
+        _usage_error(f"payload: {e}")
+    issued_at = iat or datetime.now(UTC)
+    text = codec.sign(
+        dcc,
+        signer,
+        issuer=issuer,
+        issued_at=issued_at,
+        expires_at=issued_at + timedelta(days=validity_days),
+    )
+    if qr_path is not None:
+        from hcert.qrcode import render_png, render_svg
+
+        render = render_svg if qr_path.suffix.lower() == ".svg" else render_png
+        qr_path.write_bytes(render(text))
+    click.echo(text)
+
+
+@main.command()
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VAXPASS_DATA",
+    default=Path("data"),
+    show_default=True,
+    help="Where development keys and outputs live.",
+)
+def demo(data_dir: Path) -> None:
+    """Sign → QR image → read from pixels → verify (development keys made on first run)."""
+    from vaxpass.demo import run_demo
+
+    sys.exit(run_demo(data_dir))
+
+
+def _usage_error(message: str) -> NoReturn:
+    click.echo(f"vaxpass: {message}", err=True)
+    sys.exit(EXIT_USAGE)
