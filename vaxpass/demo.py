@@ -13,14 +13,16 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import cbor2
 import click
 from cryptography import x509
 
-from hcert import codec
+from hcert import codec, cose
 from hcert.certtype import CertType
 from hcert.clock import SystemClock
 from hcert.dcc import to_json_obj, vaccination_payload
 from hcert.icao import transliterate
+from hcert.limits import DecodeLimits
 from hcert.qrcode import render_png
 from hcert.uvci import new_uvci
 from hcert.x509 import parse_signer_certificate
@@ -111,11 +113,24 @@ def run_demo(data_dir: Path) -> int:
     verdict = verifier.verify(scanned)
     click.echo(f"signed {len(text)} characters for {family} {given} → {out / 'certificate.png'}")
     click.echo(verdict_line(verdict, "QR read from pixels"))
-    tampered = text[:-12] + ("A" if text[-12] != "A" else "B") + text[-11:]
-    click.echo(verdict_line(verifier.verify(tampered), "one character changed"))
+    click.echo(verdict_line(verifier.verify(_forge_birth_date(text)), "date of birth changed"))
     click.echo(
         "\ntry it yourself:\n"
         f"  .venv/bin/vaxpass verify --trust-list {trust_list} {out / 'certificate.png'}\n"
         f"  .venv/bin/vaxpass verify --json --trust-list {trust_list} - < {out / 'certificate.txt'}"
     )
     return 0 if verdict.valid else 1
+
+
+def _forge_birth_date(text: str) -> str:
+    """The same certificate with another date of birth and the original signature kept."""
+    limits = DecodeLimits()
+    message = cose.decode_sign1(codec.decode_envelope(text, limits), limits)
+    forged_payload = message.payload.replace(b"1990-05-17", b"1980-05-17")
+    forged = cbor2.dumps(
+        cbor2.CBORTag(
+            cose.CoseTag.SIGN1,
+            [message.protected_bytes, {}, forged_payload, message.signature],
+        )
+    )
+    return codec.encode_envelope(forged)
