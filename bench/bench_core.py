@@ -8,6 +8,7 @@ for a ~550-character certificate.
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import statistics
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -31,6 +33,8 @@ from verifier.trust_store import StaticTrustStore
 from verifier.verifier import Verifier
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
+POOL = 500
+T = TypeVar("T")
 
 
 def rate(fn: Callable[[], object], seconds: float = SECONDS) -> float:
@@ -45,6 +49,12 @@ def rate(fn: Callable[[], object], seconds: float = SECONDS) -> float:
     return n / elapsed
 
 
+def cycling(items: list[T], fn: Callable[[T], object]) -> Callable[[], object]:
+    """A call of `fn` on the next item of `items`, round and round."""
+    it = itertools.cycle(items)
+    return lambda: fn(next(it))
+
+
 def median_ms(fn: Callable[[], object], runs: int = 300) -> float:
     fn()
     samples = []
@@ -56,7 +66,7 @@ def median_ms(fn: Callable[[], object], runs: int = 300) -> float:
 
 
 def naive_base45_decode(text: str) -> bytes:
-    """The straightforward RFC 9285 loop: the baseline our table-driven decoder is compared with."""
+    """The straightforward RFC 9285 loop: the baseline our lane decoder is compared with."""
     values = [base45.ALPHABET.index(c) for c in text]
     out = bytearray()
     for i in range(0, len(values) - 2, 3):
@@ -65,6 +75,17 @@ def naive_base45_decode(text: str) -> bytes:
     if len(values) % 3 == 2:
         out.append(values[-2] + values[-1] * 45)
     return bytes(out)
+
+
+def naive_base45_encode(data: bytes) -> str:
+    """The straightforward RFC 9285 loop for encoding."""
+    out = []
+    for i in range(0, len(data) - 1, 2):
+        n = data[i] * 256 + data[i + 1]
+        out += [n % 45, n // 45 % 45, n // 2025]
+    if len(data) % 2:
+        out += [data[-1] % 45, data[-1] // 45]
+    return "".join(base45.ALPHABET[v] for v in out)
 
 
 def line(name: str, value: str, note: str = "") -> None:
@@ -111,15 +132,20 @@ def main() -> None:
     )
 
     print("\nBase45 (RFC 9285), a 400-byte payload")
-    data = os.urandom(400)
-    encoded = base45.encode(data)
-    fast, naive = rate(lambda: base45.decode(encoded)), rate(lambda: naive_base45_decode(encoded))
+    blobs = [os.urandom(400) for _ in range(POOL)]
+    encoded = [base45.encode(b) for b in blobs]
+    fast, naive = rate(cycling(encoded, base45.decode)), rate(cycling(encoded, naive_base45_decode))
     line(
-        "table-driven decode",
+        "lane decode",
         f"{fast:,.0f}/s",
-        f"{fast / naive:.1f}× the naive loop ({naive:,.0f}/s)",
+        f"{fast / naive:.1f}× the per-character loop ({naive:,.0f}/s)",
     )
-    line("table-driven encode", f"{rate(lambda: base45.encode(data)):,.0f}/s")
+    fast, naive = rate(cycling(blobs, base45.encode)), rate(cycling(blobs, naive_base45_encode))
+    line(
+        "lane encode",
+        f"{fast:,.0f}/s",
+        f"{fast / naive:.1f}× the per-character loop ({naive:,.0f}/s)",
+    )
 
     print("\nQR image → verdict")
     long_dcc = vaccination_json(

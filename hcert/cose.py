@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any, Protocol
 
 import cbor2
@@ -58,7 +59,9 @@ _ALG_NAMES = {a.value: a.name for a in CoseAlgorithm}
 KID_LENGTH = 8  # hcert spec 3.3.1: the first 8 bytes of the SHA-256 of the DSC
 ES256_SIGNATURE_LENGTH = 64  # RFC 9053 §2.1: r ‖ s, 32 bytes each
 PSS_SALT_LENGTH = 32  # RFC 8230 §2: the salt is as long as the hash output
-_SIG1_CONTEXT = "Signature1"
+_SIG1_HEAD = b"\x84\x6aSignature1"  # array(4), text(10) "Signature1"
+_SIGN1_HEAD = b"\xd2\x84"  # tag(18), array(4)
+_EMPTY_MAP = b"\xa0"
 _SHA256 = hashes.SHA256()
 _ECDSA_SHA256 = ec.ECDSA(_SHA256)
 _PSS_SHA256 = padding.PSS(mgf=padding.MGF1(_SHA256), salt_length=PSS_SALT_LENGTH)
@@ -106,8 +109,24 @@ class CoseSign1:
 
 
 def sig_structure(protected_bytes: bytes, payload: bytes) -> bytes:
-    """Encode `["Signature1", protected, external_aad = h'', payload]` (RFC 9052 §4.4)."""
-    return cbor2.dumps([_SIG1_CONTEXT, protected_bytes, b"", payload])
+    """Encode `["Signature1", protected, external_aad = h'', payload]` (RFC 9052 §4.4).
+
+    Written out byte by byte (deterministic CBOR, RFC 8949 §4.2.1): it is on the hot path of
+    both signing and verifying.
+    """
+    return _SIG1_HEAD + _bstr(protected_bytes) + b"\x40" + _bstr(payload)
+
+
+def _bstr(data: bytes) -> bytes:
+    """A CBOR byte string (major type 2) with its shortest length head (RFC 8949 §3.1)."""
+    n = len(data)
+    if n < 24:
+        return bytes((0x40 | n,)) + data
+    if n < 0x100:
+        return bytes((0x58, n)) + data
+    if n < 0x10000:
+        return b"\x59" + n.to_bytes(2, "big") + data
+    return b"\x5a" + n.to_bytes(4, "big") + data
 
 
 def decode_sign1(data: bytes, limits: DecodeLimits) -> CoseSign1:
@@ -279,6 +298,11 @@ def encode_sign1(payload: bytes, signer: Signer) -> bytes:
     Returns:
         The CBOR bytes of the message, tag 18.
     """
-    protected_bytes = cbor2.dumps({HeaderLabel.ALG: signer.algorithm, HeaderLabel.KID: signer.kid})
+    protected_bytes = _protected_header(signer.algorithm, signer.kid)
     signature = signer.sign(sig_structure(protected_bytes, payload))
-    return cbor2.dumps(cbor2.CBORTag(CoseTag.SIGN1, [protected_bytes, {}, payload, signature]))
+    return _SIGN1_HEAD + _bstr(protected_bytes) + _EMPTY_MAP + _bstr(payload) + _bstr(signature)
+
+
+@lru_cache(maxsize=64)
+def _protected_header(algorithm: CoseAlgorithm, kid: bytes) -> bytes:
+    return cbor2.dumps({HeaderLabel.ALG: algorithm, HeaderLabel.KID: kid})

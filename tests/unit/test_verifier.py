@@ -321,3 +321,20 @@ def test_every_error_code_has_exactly_one_category_and_every_category_a_code() -
     assert {code.category for code in ErrorCode} == set(Category)  # no category without a code
     assert ErrorCode.OK.category is Category.VALID
     assert [c for c in ErrorCode if c.category is Category.VALID] == [ErrorCode.OK]
+
+
+@pytest.mark.parametrize("size", [0, 1, 23, 24, 255, 256, 65535, 65536])
+def test_hand_written_cbor_matches_cbor2(size: int) -> None:
+    payload = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    protected = cbor2.dumps({ALG: ES256, KID: b"12345678"})
+    assert cose.sig_structure(protected, payload) == cbor2.dumps(
+        ["Signature1", protected, b"", payload]
+    )
+    if size:
+        dsc = default_dsc()
+        message = cose.encode_sign1(payload, dsc.signer)
+        decoded = cbor2.loads(message)
+        assert decoded.tag == 18
+        assert decoded.value[0] == protected.replace(b"12345678", dsc.certificate.kid)
+        assert decoded.value[2] == payload
+        assert message == cbor2.dumps(cbor2.CBORTag(18, list(decoded.value)))
