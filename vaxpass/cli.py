@@ -98,7 +98,7 @@ def verify(
         allow_uncompressed=allow_uncompressed,
     )
     all_valid = True
-    for ref, source in _inputs(inputs):
+    for ref, source in _inputs(inputs, verifier.limits.max_text_chars):
         try:
             verdict = verifier.verify(_read_input(source, verifier.limits))
         except HcertError as e:
@@ -113,14 +113,28 @@ def verify(
     sys.exit(EXIT_OK if all_valid else EXIT_INVALID)
 
 
-def _inputs(args: tuple[str, ...]) -> Iterator[tuple[str | int, str]]:
+def _inputs(args: tuple[str, ...], max_chars: int) -> Iterator[tuple[str | int, str]]:
     for arg in args:
         if arg == "-":
-            for number, line in enumerate(sys.stdin, start=1):
-                if line.strip():
-                    yield number, line.strip()
+            yield from _stdin_lines(max_chars)
         else:
             yield arg, arg
+
+
+def _stdin_lines(max_chars: int) -> Iterator[tuple[int, str]]:
+    """Numbered non-blank lines of standard input, none read past `max_chars` + 1 characters.
+
+    The rest of an over-long line is skipped in bounded chunks; what is kept is still too long,
+    so its verdict says INPUT_TOO_LONG.
+    """
+    number = 0
+    while line := sys.stdin.readline(max_chars + 1):
+        number += 1
+        if len(line) > max_chars and not line.endswith("\n"):
+            while (rest := sys.stdin.readline(65_536)) and not rest.endswith("\n"):
+                pass
+        if line.strip():
+            yield number, line.strip()
 
 
 def _read_input(source: str, limits: object) -> str:

@@ -202,3 +202,23 @@ def test_batch_of_thousands_on_stdin_in_one_process(trust_list: Path) -> None:
     outputs = result.stdout.splitlines()
     assert len(outputs) == 2000
     assert json.loads(outputs[-1])["input"] == 2000
+
+
+def test_an_endless_stdin_line_is_read_in_bounded_chunks(trust_list: Path) -> None:
+    good = default_dsc().sign()
+    huge = "HC1:" + "A" * 2_000_000
+    code, out = _run("verify", "--trust-list", str(trust_list), "--at", AT, "--json", "-",
+                     stdin=f"{huge}\n{good}\n")  # fmt: skip
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [(r["input"], r["code"]) for r in records] == [(1, "INPUT_TOO_LONG"), (2, "OK")]
+    assert code == 1
+
+
+def test_an_image_without_a_code(trust_list: Path, tmp_path: Path) -> None:
+    from PIL import Image
+
+    blank = tmp_path / "blank.png"
+    Image.new("L", (200, 200), 255).save(blank)
+    code, out = _run("verify", "--trust-list", str(trust_list), "--json", str(blank))
+    assert code == 1
+    assert (json.loads(out)["category"], json.loads(out)["code"]) == ("MALFORMED", "QR_NOT_FOUND")

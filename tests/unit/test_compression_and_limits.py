@@ -112,3 +112,38 @@ def test_cbor_item_count_counts_map_entries_twice() -> None:
         cbor.loads(data, small)
     assert e.value.code is ErrorCode.CBOR_TOO_MANY_ITEMS
     assert cbor.loads(data, DecodeLimits(max_cbor_items=13)) == {k: 0 for k in range(6)}
+
+
+def test_bombs_through_the_verifier_are_malformed_with_flat_memory() -> None:
+    import tracemalloc
+
+    from tests.factories import default_dsc, hc1, verifier_for
+
+    zeros = hc1(bytes(64 * 1024 * 1024))
+    deep = hc1(b"\x81" * 100_000 + b"\x00")
+    verifier = verifier_for(default_dsc())
+    lifted = verifier_for(
+        default_dsc(), limits=DecodeLimits(max_text_chars=10**7, max_inflated_bytes=10**6)
+    )
+    tracemalloc.start()
+    try:
+        for v, text, code in [
+            (verifier, zeros, ErrorCode.INPUT_TOO_LONG),  # longer than any QR code
+            (lifted, zeros, ErrorCode.INFLATED_TOO_LARGE),
+            (verifier, deep, ErrorCode.INFLATED_TOO_LARGE),
+            (lifted, deep, ErrorCode.CBOR_TOO_MANY_ITEMS),
+            (
+                verifier_for(
+                    default_dsc(),
+                    limits=DecodeLimits(max_cbor_items=10**6, max_inflated_bytes=10**6),
+                ),
+                deep,
+                ErrorCode.CBOR_TOO_DEEP,
+            ),
+        ]:
+            verdict = v.verify(text)
+            assert (verdict.category, verdict.code) == (Category.MALFORMED, code)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024  # the bomb never inflates past the limit
