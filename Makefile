@@ -14,12 +14,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# System libraries the Python packages load at run time (pyzbar needs libzbar).
+# System packages: libzbar0 (pyzbar loads it), softhsm2 (the PKCS#11 token the HSM tests use).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 sysdeps:
-	@if ! ldconfig -p | grep -q libzbar.so.0; then \
-	  echo "installing libzbar0"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libzbar0; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq libzbar0; fi; \
+	@missing=""; \
+	ldconfig -p | grep -q libzbar.so.0 || missing="$$missing libzbar0"; \
+	[ -e /usr/lib/softhsm/libsofthsm2.so ] || missing="$$missing softhsm2"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
 # Until the issuer service exists: create development keys (once), sign a demo certificate,

@@ -27,6 +27,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hcert import base45, codec
 from hcert.clock import FixedClock
 from hcert.qrcode import render_png
+from tests.base45_reference import reference_decode as naive_base45_decode
+from tests.base45_reference import reference_encode as naive_base45_encode
 from tests.factories import NOW, default_dsc, vaccination_json
 from verifier.qr import decode_qr_image
 from verifier.trust_store import StaticTrustStore
@@ -63,29 +65,6 @@ def median_ms(fn: Callable[[], object], runs: int = 300) -> float:
         fn()
         samples.append((time.perf_counter() - t) * 1000)
     return statistics.median(samples)
-
-
-def naive_base45_decode(text: str) -> bytes:
-    """The straightforward RFC 9285 loop: the baseline our lane decoder is compared with."""
-    values = [base45.ALPHABET.index(c) for c in text]
-    out = bytearray()
-    for i in range(0, len(values) - 2, 3):
-        n = values[i] + values[i + 1] * 45 + values[i + 2] * 2025
-        out += n.to_bytes(2, "big")
-    if len(values) % 3 == 2:
-        out.append(values[-2] + values[-1] * 45)
-    return bytes(out)
-
-
-def naive_base45_encode(data: bytes) -> str:
-    """The straightforward RFC 9285 loop for encoding."""
-    out = []
-    for i in range(0, len(data) - 1, 2):
-        n = data[i] * 256 + data[i + 1]
-        out += [n % 45, n // 45 % 45, n // 2025]
-    if len(data) % 2:
-        out += [data[-1] % 45, data[-1] // 45]
-    return "".join(base45.ALPHABET[v] for v in out)
 
 
 def line(name: str, value: str, note: str = "") -> None:

@@ -195,7 +195,16 @@ def verify_signature(message: CoseSign1, public_key: PublicKey) -> None:
     alg = message.algorithm
     if alg is None:
         raise UnsupportedError(ErrorCode.ALGORITHM_MISSING, "no alg in the COSE headers")
-    signature, data = message.signature, message.to_be_signed()
+    verify_raw(alg, public_key, message.signature, message.to_be_signed())
+
+
+def verify_raw(alg: int, public_key: PublicKey, signature: bytes, data: bytes) -> None:
+    """Check a COSE-form signature (raw r ‖ s for ECDSA) of `data` under algorithm `alg`.
+
+    Raises:
+        UnsupportedError: ALGORITHM_UNSUPPORTED.
+        SignatureError: ALGORITHM_KEY_MISMATCH, SIGNATURE_LENGTH_INVALID, SIGNATURE_INVALID.
+    """
     try:
         if alg == CoseAlgorithm.ES256:
             if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(

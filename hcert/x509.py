@@ -134,7 +134,7 @@ def parse_signer_certificate(data: bytes) -> SignerCertificate:
     der_bytes = _to_der(data)
     try:
         return _parse_strict(der_bytes)
-    except (ValueError, UnsupportedAlgorithm) as strict_error:
+    except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion) as strict_error:
         try:
             return parse_lenient(der_bytes)
         except TrustError as e:

@@ -1,7 +1,8 @@
-"""Creating the CSCA and DSC certificates (ARCHITECTURE §5).
+"""Certificates of the signing PKI (ARCHITECTURE §5): CSCA, DSCs, the trust-list signer.
 
-This is the part of the PKI the core and its tests need; rotation, lifecycle states, the key
-store and the audit log build on it.
+The CSCA is self-signed; it issues DSCs (which sign vaccination certificates), the trust-list
+signer (which signs trust lists) and, when the CSCA itself is renewed, a cross certificate for
+its successor so that verifiers pinned to the old one can move their pin.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from hcert.certtype import KEY_USAGE_OIDS, CertType
-from hcert.cose import PrivateKey
+from hcert.cose import PrivateKey, PublicKey
+from hcert.trustlist import TRUST_LIST_SIGNER_OID
 
-DEFAULT_DSC_VALIDITY = timedelta(days=365 + 183)  # 6-month usage period + 12-month certificates
-DEFAULT_CSCA_VALIDITY = timedelta(days=365 * 10)
+DEFAULT_DSC_VALIDITY = timedelta(days=2 + 182 + 365)  # lead time + usage period + certificates
+DEFAULT_CSCA_VALIDITY = timedelta(days=3650)
+# hcert spec 5.1.1: the spec's OID family (the early 1.3.6.1.4.1.0.1847… form is only read)
 _SPEC_OIDS = {t: oid for oid, t in KEY_USAGE_OIDS.items() if ".0.1847." not in oid}
 
 
@@ -39,43 +42,115 @@ class IssuedCertificate:
     certificate: x509.Certificate
 
 
+def _key_usage(*, signs_certificates: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not signs_certificates,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=signs_certificates,
+        crl_sign=signs_certificates,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _builder(
+    subject: x509.Name, issuer: x509.Name, public_key: PublicKey, now: datetime, validity: timedelta
+) -> x509.CertificateBuilder:
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + validity)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
+
+
+def _ca_builder(
+    subject: x509.Name, issuer: x509.Name, public_key: PublicKey, now: datetime, validity: timedelta
+) -> x509.CertificateBuilder:
+    return (
+        _builder(subject, issuer, public_key, now, validity)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(signs_certificates=True), critical=True)
+    )
+
+
 def create_csca(
     *,
     common_name: str,
     now: datetime,
     validity: timedelta = DEFAULT_CSCA_VALIDITY,
     country: str = "VN",
+    private_key: PrivateKey | None = None,
 ) -> IssuedCertificate:
-    """Create a self-signed country signing CA (ICAO 9303 part 12 profile, simplified)."""
-    key = new_private_key("ES256")
-    name = _name(common_name, country)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + validity)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    """Create a self-signed country signing CA (a new P-256 key unless `private_key` is given)."""
+    key = private_key or new_private_key("ES256")
+    name = name_of(common_name, country)
+    certificate = _ca_builder(name, name, key.public_key(), now, validity).sign(
+        key, hashes.SHA256()
     )
     return IssuedCertificate(key, certificate)
+
+
+def cross_certificate(
+    old: IssuedCertificate, new: x509.Certificate, *, now: datetime, validity: timedelta
+) -> x509.Certificate:
+    """The old CSCA's certificate for the new CSCA's key: verifiers pinned to the old one accept
+    what the new one issued, and learn the new pin from it.
+    """  # noqa: D205
+    public_key = new.public_key()
+    assert isinstance(public_key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey)
+    return _ca_builder(new.subject, old.certificate.subject, public_key, now, validity).sign(
+        old.private_key, hashes.SHA256()
+    )
+
+
+def issue_dsc(
+    csca: IssuedCertificate,
+    public_key: PublicKey,
+    *,
+    common_name: str,
+    now: datetime,
+    validity: timedelta = DEFAULT_DSC_VALIDITY,
+    usage_period: tuple[datetime, datetime] | None = None,
+    cert_types: frozenset[CertType] | None = None,
+    country: str = "VN",
+) -> x509.Certificate:
+    """Issue a document signer certificate for `public_key` (which may live in an HSM).
+
+    Args:
+        csca: the issuing CA.
+        public_key: the DSC's public key.
+        common_name: the DSC's CN.
+        now: its notBefore.
+        validity: how long it verifies: lead time + usage period + the longest certificate.
+        usage_period: when its private key may sign (the X.509 private-key usage period,
+            RFC 3280 §4.2.1.4), shorter than the validity.
+        cert_types: the types it may sign, as extended-key-usage OIDs (hcert spec 5.1.1);
+            None writes none, which allows every type.
+        country: the subject's country.
+    """
+    builder = (
+        _builder(name_of(common_name, country), csca.certificate.subject, public_key, now, validity)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signs_certificates=False), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(csca.private_key.public_key()),
+            critical=False,
+        )
+    )
+    if usage_period is not None:
+        builder = builder.add_extension(x509.PrivateKeyUsagePeriod(*usage_period), critical=False)
+    if cert_types:
+        oids = [x509.ObjectIdentifier(_SPEC_OIDS[t]) for t in sorted(cert_types)]
+        builder = builder.add_extension(x509.ExtendedKeyUsage(oids), critical=False)
+    return builder.sign(csca.private_key, hashes.SHA256())
 
 
 def create_dsc(
@@ -88,40 +163,41 @@ def create_dsc(
     algorithm: str = "ES256",
     country: str = "VN",
 ) -> IssuedCertificate:
-    """Create a document signer certificate issued by `csca`.
-
-    Args:
-        csca: the issuing CA.
-        common_name: the DSC's CN.
-        now: its notBefore.
-        validity: how long it verifies (its usage period plus the longest certificate validity).
-        cert_types: the certificate types it may sign, written as extended-key-usage OIDs
-            (hcert spec 5.1.1); None writes none, which allows every type.
-        algorithm: ES256 (P-256) or PS256 (RSA-3072).
-        country: the subject's country.
-    """
+    """A new key pair with its DSC certificate (see `issue_dsc`); ES256 or PS256."""
     key = new_private_key(algorithm)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name, country))
-        .issuer_name(csca.certificate.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + validity)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(csca.private_key.public_key()),
-            critical=False,
-        )
+    certificate = issue_dsc(
+        csca,
+        key.public_key(),
+        common_name=common_name,
+        now=now,
+        validity=validity,
+        cert_types=cert_types,
+        country=country,
     )
-    if cert_types:
-        oids = [x509.ObjectIdentifier(_SPEC_OIDS[t]) for t in sorted(cert_types)]
-        builder = builder.add_extension(x509.ExtendedKeyUsage(oids), critical=False)
-    return IssuedCertificate(key, builder.sign(csca.private_key, hashes.SHA256()))
+    return IssuedCertificate(key, certificate)
 
 
-def _name(common_name: str, country: str) -> x509.Name:
+def issue_trust_list_signer(
+    csca: IssuedCertificate,
+    public_key: PublicKey,
+    *,
+    common_name: str,
+    now: datetime,
+    validity: timedelta,
+    country: str = "VN",
+) -> x509.Certificate:
+    """Issue the trust-list signer's certificate: the ICAO master-list-signer EKU, no DCC types."""
+    return (
+        _builder(name_of(common_name, country), csca.certificate.subject, public_key, now, validity)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signs_certificates=False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([TRUST_LIST_SIGNER_OID]), critical=False)
+        .sign(csca.private_key, hashes.SHA256())
+    )
+
+
+def name_of(common_name: str, country: str) -> x509.Name:
+    """A subject name ``C=country, CN=common_name``."""
     return x509.Name(
         [
             x509.NameAttribute(NameOID.COUNTRY_NAME, country),

@@ -256,7 +256,12 @@ def sign(
         from hcert.qrcode import render_png, render_svg
 
         render = render_svg if qr_path.suffix.lower() == ".svg" else render_png
-        qr_path.write_bytes(render(text))
+        try:
+            qr_path.write_bytes(render(text))
+        except ImportError as e:  # segno is the optional extra `sign`
+            _usage_error(f"{e}; the certificate was signed but no QR code written:\n{text}")
+        except OSError as e:
+            _usage_error(f"{qr_path}: {e.strerror}")
     click.echo(text)
 
 

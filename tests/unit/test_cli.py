@@ -134,18 +134,19 @@ def test_sign_then_verify_with_qr(
     payload.write_text(json.dumps(vaccination_json()), encoding="utf-8")
     monkeypatch.setenv("VAXPASS_KEY_PASSPHRASE", "s3cret")
     qr = tmp_path / "qr.png"
-    code, out = _run(
-        "sign",
-        "--key",
-        str(tmp_path / "dsc.key.pem"),
-        "--cert",
-        str(tmp_path / "dsc.pem"),
-        "--iat",
-        AT,
-        "--qr",
-        str(qr),
-        str(payload),
-    )
+
+    def sign(*options: str) -> tuple[int, str]:
+        return _run(
+            "sign",
+            "--key",
+            str(tmp_path / "dsc.key.pem"),
+            "--cert",
+            str(tmp_path / "dsc.pem"),
+            *options,
+            str(payload),
+        )
+
+    code, out = sign("--iat", AT, "--qr", str(qr))
     assert code == 0, out
     text = out.strip()
     assert text.startswith("HC1:")
@@ -154,25 +155,11 @@ def test_sign_then_verify_with_qr(
     assert json.loads(out)["input"] == str(qr) and json.loads(out)["valid"]
 
     monkeypatch.setenv("VAXPASS_KEY_PASSPHRASE", "wrong")
-    code, out = _run(
-        "sign",
-        "--key",
-        str(tmp_path / "dsc.key.pem"),
-        "--cert",
-        str(tmp_path / "dsc.pem"),
-        str(payload),
-    )
+    code, out = sign()
     assert code == 2
     payload.write_text(json.dumps(vaccination_json(dob="1985-13-01")))
     monkeypatch.setenv("VAXPASS_KEY_PASSPHRASE", "s3cret")
-    code, out = _run(
-        "sign",
-        "--key",
-        str(tmp_path / "dsc.key.pem"),
-        "--cert",
-        str(tmp_path / "dsc.pem"),
-        str(payload),
-    )
+    code, out = sign()
     assert code == 2 and "SCHEMA_INVALID" in out
 
 

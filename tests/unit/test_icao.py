@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
-from pathlib import Path
 from typing import Literal
 
 import pytest
 
 from hcert.icao import FILLER, MAX_LENGTH, transliterate
+from tests.conformance.dgc import load_cases
+from tests.conftest import require_conformance
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
-DGC_TESTDATA = CONFORMANCE / "dgc-testdata"
 MRZ_NAME = re.compile(r"[A-Z]+(?:<[A-Z]+)*")
 
 
@@ -286,12 +284,8 @@ def _covered_script(name: str) -> bool:
 
 def _vector_name_pairs() -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
-    for path in sorted(DGC_TESTDATA.glob("**/2DCode/raw/*.json")):
-        try:
-            case = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            continue
-        payload = case.get("JSON") if isinstance(case, dict) else None
+    for case in load_cases():
+        payload = case.raw.get("JSON")
         nam = payload.get("nam") if isinstance(payload, dict) else None
         if not isinstance(nam, dict):
             continue
@@ -302,8 +296,7 @@ def _vector_name_pairs() -> set[tuple[str, str]]:
 
 
 def test_agreement_with_eu_test_vectors() -> None:
-    if not DGC_TESTDATA.is_dir():
-        pytest.skip(f"EU DCC test vectors absent: {DGC_TESTDATA} (public conformance data)")
+    require_conformance("dgc-testdata")
     pairs = _vector_name_pairs()
     # Judge only upstream values that are themselves ICAO-shaped (A-Z runs joined by single
     # fillers: not "STARK<", "Akdi", "BEN BEN", "") and names in a script we transliterate

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,9 +16,9 @@ from hcert.uvci import (
     is_well_formed,
     new_uvci,
 )
+from tests.conformance.dgc import load_cases
+from tests.conftest import require_conformance
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
-DGC_TESTDATA = CONFORMANCE / "dgc-testdata"
 OUR_SHAPE = re.compile(r"URN:UVCI:01:VN:[0-9A-F]{32}")
 
 
@@ -240,15 +238,11 @@ def test_not_well_formed(uvci: str) -> None:
 
 def _vector_uvcis() -> dict[str, set[str]]:
     by_country: dict[str, set[str]] = {}
-    for path in sorted(DGC_TESTDATA.glob("**/2DCode/raw/*.json")):
-        try:
-            case = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            continue
-        payload = case.get("JSON") if isinstance(case, dict) else None
+    for case in load_cases():
+        payload = case.raw.get("JSON")
         if not isinstance(payload, dict):
             continue
-        country = path.relative_to(DGC_TESTDATA).parts[0]
+        country = case.id.split("/")[0]
         for kind in ("v", "t", "r"):
             for entry in payload.get(kind) or []:
                 if isinstance(entry, dict) and isinstance(entry.get("ci"), str):
@@ -257,8 +251,7 @@ def _vector_uvcis() -> dict[str, set[str]]:
 
 
 def test_check_characters_in_eu_test_vectors() -> None:
-    if not DGC_TESTDATA.is_dir():
-        pytest.skip(f"EU DCC test vectors absent: {DGC_TESTDATA} (public conformance data)")
+    require_conformance("dgc-testdata")
     by_country = _vector_uvcis()
     with_check = {c: {u for u in s if "#" in u} for c, s in by_country.items()}
     failing = sorted(u for s in with_check.values() for u in s if not has_valid_check_character(u))

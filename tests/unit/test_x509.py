@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -27,9 +24,9 @@ from hcert.x509 import (
     parse_lenient,
     parse_signer_certificate,
 )
+from tests.conformance.dgc import Case, load_cases
+from tests.conftest import require_conformance
 
-CONFORMANCE = Path(__file__).resolve().parents[2].parent / "shared" / "conformance"
-VECTORS = CONFORMANCE / "dgc-testdata"
 DER = serialization.Encoding.DER
 PEM = serialization.Encoding.PEM
 SPKI = serialization.PublicFormat.SubjectPublicKeyInfo
@@ -166,18 +163,20 @@ class VectorCertificate:
     cases: tuple[str, ...]  # the vector files that carry it
 
 
+def _vector_file(case: Case) -> str:
+    """The case's file under dgc-testdata: "FI/1" is "FI/2DCode/raw/1.json"."""
+    *folders, stem = case.id.split("/")
+    return "/".join([*folders, "2DCode", "raw", f"{stem}.json"])
+
+
 @pytest.fixture(scope="module")
 def vector_certificates() -> list[VectorCertificate]:
-    if not VECTORS.is_dir():
-        pytest.skip(f"dgc-testdata not present at {VECTORS}")
+    require_conformance("dgc-testdata")
     found: dict[bytes, list[str]] = {}
-    for path in sorted(VECTORS.glob("**/2DCode/raw/*.json")):
-        case = json.loads(path.read_text(encoding="utf-8"))
-        encoded = (case.get("TESTCTX") or {}).get("CERTIFICATE")
-        if encoded:
-            found.setdefault(base64.b64decode(encoded), []).append(
-                path.relative_to(VECTORS).as_posix()
-            )
+    for case in load_cases():
+        der_bytes = case.certificate_der
+        if der_bytes is not None:
+            found.setdefault(der_bytes, []).append(_vector_file(case))
     assert len(found) > 50, "expected the ~76 distinct DSCs of dgc-testdata"
     return [VectorCertificate(d, tuple(cases)) for d, cases in found.items()]
 
