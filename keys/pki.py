@@ -106,7 +106,7 @@ class Pki:
         cscas = [r for r in self.registry.all() if r.role is Role.CSCA and now < r.not_after]
         if not cscas:
             raise RegistryError("no CSCA: run `vaxpass keys init-csca` first")
-        return max(cscas, key=lambda r: r.created_at)
+        return cscas[-1]
 
     def _issuer(self) -> IssuedCertificate:
         record = self.csca()
@@ -155,7 +155,7 @@ class Pki:
         ]
         if not signers:
             raise RegistryError("no trust-list signer: run `vaxpass keys create-trust-list-signer`")
-        record = max(signers, key=lambda r: r.created_at)
+        record = signers[-1]
         return self.ca_store.signer(record.name, record.kid), [record.certificate]
 
     # -- document signers --------------------------------------------------------------------

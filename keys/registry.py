@@ -60,8 +60,8 @@ class MemoryRegistry:
         self._records: dict[str, KeyRecord] = {}
 
     def all(self) -> list[KeyRecord]:
-        """Every record, oldest first."""
-        return sorted(self._records.values(), key=lambda r: (r.created_at, r.name))
+        """Every record, oldest first (ties in the order they were added)."""
+        return sorted(self._records.values(), key=lambda r: r.created_at)
 
     def get(self, name: str) -> KeyRecord:
         """The record called `name`."""

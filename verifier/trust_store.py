@@ -1,10 +1,14 @@
-"""Which DSC keys a verifier trusts: the `TrustStore` port and an in-memory store."""
+"""Which DSC keys a verifier trusts: the `TrustStore` port and a fixed, unsigned store.
+
+The signed trust list with rollback and freeze protection is `verifier.signed_store`.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from hcert.x509 import SignerCertificate
@@ -30,10 +34,18 @@ class TrustedKey:
 
 
 class TrustStore(Protocol):
-    """Looks DSCs up by kid."""
+    """Looks DSCs up by kid, and says whether its data may be relied on."""
 
     def keys_for(self, kid: bytes) -> Sequence[TrustedKey]:
         """Every trusted key published under `kid` (empty when none)."""
+        ...
+
+    def check_usable(self, now: datetime) -> None:
+        """Raise `TrustError` (TRUST_LIST category) when verdicts may not rely on the store."""
+        ...
+
+    def is_revoked(self, uvci: str) -> bool:
+        """Whether the certificate `uvci` is on a revocation list."""
         ...
 
 
@@ -60,6 +72,13 @@ class StaticTrustStore:
     def keys_for(self, kid: bytes) -> Sequence[TrustedKey]:
         """Every trusted key published under `kid` (empty when none)."""
         return self._index.get(kid, ())
+
+    def check_usable(self, now: datetime) -> None:
+        """A fixed set of keys does not expire (it carries no validity of its own)."""
+
+    def is_revoked(self, uvci: str) -> bool:
+        """A fixed set of keys has no revocation list."""
+        return False
 
     def __len__(self) -> int:
         return sum(len(keys) for keys in self._index.values())

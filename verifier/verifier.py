@@ -122,6 +122,7 @@ class Verifier:
             The verdict; `Verdict.valid` is True only when every check passed.
         """
         try:
+            self.trust_store.check_usable(self.clock.now())
             cose_bytes = codec.decode_envelope(
                 text, self.limits, allow_uncompressed=self.allow_uncompressed
             )
@@ -139,6 +140,7 @@ class Verifier:
             The verdict.
         """
         try:
+            self.trust_store.check_usable(self.clock.now())
             message = cose.decode_sign1(cose_bytes, self.limits)
         except HcertError as e:
             return Verdict(e.code, e.message)
@@ -158,11 +160,15 @@ class Verifier:
             check_dsc_validity(content, key, now)
             check_key_usage(content, key)
             payload = parse_dcc(claims.dcc)
+            content = VerifiedContent(
+                claims.issuer, claims.issued_at, claims.expires_at, claims.dcc, payload
+            )
+            if self.trust_store.is_revoked(payload.uvci):
+                raise ValidityError(
+                    ErrorCode.CERTIFICATE_REVOKED, "this certificate is on the revocation list"
+                )
         except HcertError as e:
             return Verdict(e.code, e.message, kid, alg, key, content)
-        content = VerifiedContent(
-            claims.issuer, claims.issued_at, claims.expires_at, claims.dcc, payload
-        )
         return Verdict(ErrorCode.OK, "valid", kid, alg, key, content)
 
     def _check_signature(self, message: cose.CoseSign1) -> TrustedKey:
