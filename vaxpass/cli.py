@@ -12,9 +12,12 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from verifier.signed_store import SignedTrustStore
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -52,6 +55,22 @@ def main() -> None:
     help="DSCs to trust: a DCC Gateway JSON list, a PEM/DER certificate, or a folder of them. "
     "[env: VAXPASS_TRUST_LIST]",
 )
+@click.option(
+    "--trust-anchor",
+    "anchors",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Pinned CSCA certificate: then --trust-list is a signed trust list, checked "
+    "against it (rollback, expiry, revocations). [env: VAXPASS_TRUST_ANCHOR]",
+    envvar="VAXPASS_TRUST_ANCHOR",
+)
+@click.option(
+    "--grace-hours",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Keep verifying this long after the signed trust list expires (shown).",
+)
 @click.option("--at", "at", type=IsoDateTime(), help="Verify as of this instant instead of now.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input per line.")
 @click.option(
@@ -67,6 +86,8 @@ def main() -> None:
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 def verify(
     trust_list: Path | None,
+    anchors: tuple[Path, ...],
+    grace_hours: float,
     at: datetime | None,
     as_json: bool,
     skew: int,
@@ -83,19 +104,23 @@ def verify(
     from hcert.errors import HcertError
     from verifier.loaders import load_trust_store
     from verifier.report import verdict_json, verdict_line
+    from verifier.trust_store import TrustStore
     from verifier.verifier import Verdict, Verifier
 
     if trust_list is None:
         _usage_error("no trust list: pass --trust-list PATH (or set VAXPASS_TRUST_LIST)")
+    clock = FixedClock(at) if at else SystemClock()
+    store: TrustStore
+    list_info: dict[str, object] = {}
     try:
-        store = load_trust_store(trust_list)
+        if anchors:
+            store, list_info = _signed_store(trust_list, anchors, grace_hours, clock.now())
+        else:
+            store = load_trust_store(trust_list)
     except HcertError as e:
         _usage_error(f"trust list {trust_list}: {e}")
     verifier = Verifier(
-        store,
-        FixedClock(at) if at else SystemClock(),
-        skew=timedelta(seconds=skew),
-        allow_uncompressed=allow_uncompressed,
+        store, clock, skew=timedelta(seconds=skew), allow_uncompressed=allow_uncompressed
     )
     all_valid = True
     for ref, source in _inputs(inputs, verifier.limits.max_text_chars):
@@ -105,12 +130,37 @@ def verify(
             verdict = Verdict(e.code, e.message)
         all_valid &= verdict.valid
         line = (
-            json.dumps(verdict_json(verdict, ref), ensure_ascii=False)
+            json.dumps(verdict_json(verdict, ref) | list_info, ensure_ascii=False)
             if as_json
             else verdict_line(verdict, ref)
         )
         click.echo(line)
     sys.exit(EXIT_OK if all_valid else EXIT_INVALID)
+
+
+def _signed_store(
+    path: Path, anchors: tuple[Path, ...], grace_hours: float, now: datetime
+) -> tuple[SignedTrustStore, dict[str, object]]:
+    """A signed trust list checked against the pinned CSCA, and what to say of its age."""
+    from vaxpass.admin import load_anchors
+    from verifier.loaders import read_trust_file
+    from verifier.signed_store import SignedTrustStore
+
+    store = SignedTrustStore(load_anchors(anchors), grace=timedelta(hours=grace_hours))
+    store.update(read_trust_file(path), now)
+    fresh = store.freshness(now)
+    assert fresh.expires_at is not None and fresh.age is not None
+    info = {
+        "version": fresh.version,
+        "expires_at": fresh.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "age_hours": round(fresh.age.total_seconds() / 3600, 1),
+        "in_grace": fresh.in_grace,
+    }
+    note = f"trust list v{fresh.version}, {info['age_hours']} h old"
+    if fresh.in_grace:
+        note += f", EXPIRED at {info['expires_at']}: verifying in the grace period you allowed"
+    click.echo(note, err=True)
+    return store, {"trust_list": info}
 
 
 def _inputs(args: tuple[str, ...], max_chars: int) -> Iterator[tuple[str | int, str]]:
@@ -170,15 +220,25 @@ def _read_input(source: str, limits: object) -> str:
     "--key",
     "key_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="The DSC's private key (PEM, normally encrypted PKCS#8).",
+    help="The DSC's private key (PEM, normally encrypted PKCS#8), with --cert.",
+)
+@click.option(
+    "--key-name",
+    help="Sign with this DSC of the PKI under --data-dir instead (the lifecycle is enforced: "
+    "no signing while pending, retired or revoked, nor past the DSC's end).",
+)
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VAXPASS_DATA",
+    default=Path("data"),
+    show_default=True,
 )
 @click.option(
     "--cert",
     "cert_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="The DSC's certificate (PEM).",
+    help="The DSC's certificate (PEM), with --key.",
 )
 @click.option(
     "--passphrase-env",
@@ -213,8 +273,10 @@ def _read_input(source: str, limits: object) -> str:
 )
 @click.argument("payload", type=click.File("rb"))
 def sign(
-    key_path: Path,
-    cert_path: Path,
+    key_path: Path | None,
+    key_name: str | None,
+    data_dir: Path,
+    cert_path: Path | None,
     passphrase_env: str,
     passphrase_file: Path | None,
     issuer: str,
@@ -235,23 +297,30 @@ def sign(
         if passphrase_file
         else os.environb.get(passphrase_env.encode())
     )
+    if (key_name is None) == (key_path is None or cert_path is None):
+        _usage_error("give either --key-name, or --key with --cert")
+    issued_at = iat or datetime.now(UTC)
+    expires_at = issued_at + timedelta(days=validity_days)
     try:
         dcc = json.loads(payload.read())
         if not no_validate:
             parse_dcc(dcc)
-        signer = load_signer(key_path, cert_path, passphrase)
-    except (ValueError, TypeError) as e:  # JSONDecodeError and key errors are ValueErrors
-        _usage_error(str(e))
+    except ValueError as e:  # JSONDecodeError is a ValueError
+        _usage_error(f"payload: {e}")
     except HcertError as e:
         _usage_error(f"payload: {e}")
-    issued_at = iat or datetime.now(UTC)
-    text = codec.sign(
-        dcc,
-        signer,
-        issuer=issuer,
-        issued_at=issued_at,
-        expires_at=issued_at + timedelta(days=validity_days),
-    )
+    if key_name is not None:
+        from vaxpass.admin import admin_errors, pki_for_key
+
+        with admin_errors():
+            signer = pki_for_key(data_dir, key_name).signer_for(key_name, expires_at)
+    else:
+        assert key_path is not None and cert_path is not None
+        try:
+            signer = load_signer(key_path, cert_path, passphrase)
+        except (ValueError, TypeError) as e:  # wrong passphrase, key of another certificate
+            _usage_error(str(e))
+    text = codec.sign(dcc, signer, issuer=issuer, issued_at=issued_at, expires_at=expires_at)
     if qr_path is not None:
         from hcert.qrcode import render_png, render_svg
 
@@ -279,6 +348,16 @@ def demo(data_dir: Path) -> None:
     from vaxpass.demo import run_demo
 
     sys.exit(run_demo(data_dir))
+
+
+def _register_admin_commands() -> None:
+    from vaxpass.admin import keys_group, trust_list_group
+
+    main.add_command(keys_group)
+    main.add_command(trust_list_group)
+
+
+_register_admin_commands()
 
 
 def _usage_error(message: str) -> NoReturn:

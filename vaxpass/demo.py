@@ -1,85 +1,66 @@
 """`vaxpass demo` (what `make run` shows until the issuer service exists).
 
-Creates development keys under the data directory on first run (a CSCA and one DSC, private
-keys encrypted at rest), signs a vaccination certificate for a demo citizen, draws its QR
-code, reads it back from the pixels and verifies it offline, then shows that a tampered copy
-is refused.
+Creates a development PKI under the data directory on first run (a CSCA, a trust-list signer
+and one DSC; private keys encrypted at rest), publishes a signed trust list, signs a vaccination
+certificate for a demo citizen, draws its QR code, reads it back from the pixels and verifies it
+offline against the published list with only the CSCA pinned, then shows that a forged copy is
+refused.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cbor2
 import click
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from hcert import codec, cose
-from hcert.certtype import CertType
-from hcert.clock import SystemClock
 from hcert.dcc import to_json_obj, vaccination_payload
 from hcert.icao import transliterate
 from hcert.limits import DecodeLimits
 from hcert.qrcode import render_png
 from hcert.uvci import new_uvci
-from hcert.x509 import parse_signer_certificate
-from keys.certificates import create_csca, create_dsc
-from keys.files import load_signer, write_certificate, write_private_key, write_secret
-from trust_list.gateway import export_gateway_json
+from keys.lifecycle import Role
+from keys.pki import Pki
+from vaxpass.admin import Paths, ensure_dev_passphrase, open_pki, trust_list_service
 from verifier.qr import decode_qr_image
 from verifier.report import verdict_line
-from verifier.trust_store import StaticTrustStore
+from verifier.signed_store import SignedTrustStore
 from verifier.verifier import Verifier
 
-PASSPHRASE_ENV = "VAXPASS_KEY_PASSPHRASE"
+DEV_DSC = "dsc-dev"
 
 
-def _passphrase(keys_dir: Path) -> bytes:
-    """The key passphrase: from the environment, else a generated file (mode 0600, git-ignored)."""
-    if env := os.environb.get(PASSPHRASE_ENV.encode()):
-        return env
-    path = keys_dir / "passphrase"
-    if not path.exists():
-        write_secret(path, secrets.token_urlsafe(32).encode())
-    return path.read_bytes().strip()
+def ensure_dev_pki(data_dir: Path) -> Pki:
+    """The development PKI: a CSCA, a trust-list signer and one DSC, created on first run.
 
-
-def ensure_dev_keys(data_dir: Path) -> tuple[Path, Path]:
-    """Create the development CSCA and DSC once; return the DSC's key and certificate paths."""
-    keys_dir = data_dir / "keys"
-    dsc_key, dsc_cert = keys_dir / "dev-dsc.key.pem", keys_dir / "dev-dsc.pem"
-    passphrase = _passphrase(keys_dir)
-    if dsc_key.exists() and dsc_cert.exists():
-        return dsc_key, dsc_cert
-    now = SystemClock().now() - timedelta(minutes=1)
-    csca = create_csca(common_name="vaxpass development CSCA (not for production)", now=now)
-    dsc = create_dsc(
-        csca,
-        common_name="vaxpass development DSC",
-        now=now,
-        cert_types=frozenset({CertType.VACCINATION, CertType.TEST, CertType.RECOVERY}),
-    )
-    write_private_key(keys_dir / "dev-csca.key.pem", csca.private_key, passphrase)
-    write_certificate(keys_dir / "dev-csca.pem", csca.certificate)
-    write_private_key(dsc_key, dsc.private_key, passphrase)
-    write_certificate(dsc_cert, dsc.certificate)
-    click.echo(f"created development keys in {keys_dir} (private keys encrypted, mode 0600)")
-    return dsc_key, dsc_cert
+    The DSC gets no lead time so that the demo can sign at once; real DSCs wait 48 hours.
+    """
+    paths = Paths(data_dir)
+    ensure_dev_passphrase(paths)
+    pki = open_pki(data_dir, lead_time_hours=0)
+    if not any(r.role is Role.CSCA for r in pki.registry.all()):
+        record = pki.init_csca()
+        paths.csca_pem.parent.mkdir(parents=True, exist_ok=True)
+        paths.csca_pem.write_bytes(
+            x509.load_der_x509_certificate(record.certificate).public_bytes(Encoding.PEM)
+        )
+        pki.create_trust_list_signer()
+        pki.create_dsc(DEV_DSC)
+        click.echo(f"created a development PKI in {paths.keys} (private keys encrypted, 0600)")
+    return pki
 
 
 def run_demo(data_dir: Path) -> int:
     """Run the demo; return the exit status (0 when the certificate verified)."""
-    dsc_key, dsc_cert = ensure_dev_keys(data_dir)
-    signer = load_signer(dsc_key, dsc_cert, _passphrase(data_dir / "keys"))
+    paths = Paths(data_dir)
+    pki = ensure_dev_pki(data_dir)
+    version, published = trust_list_service(data_dir, None, validity_days=7).publish()
     out = data_dir / "demo"
     out.mkdir(parents=True, exist_ok=True)
-    trust_list = out / "trust-list.json"
-    trust_list.write_bytes(
-        export_gateway_json([x509.load_pem_x509_certificate(dsc_cert.read_bytes())])
-    )
 
     family, given = "Nguyễn", "Thị Minh Khai"
     today = datetime.now(UTC).date()
@@ -96,28 +77,31 @@ def run_demo(data_dir: Path) -> int:
         uvci=new_uvci(),
     )
     issued_at = datetime.now(UTC)
+    expires_at = issued_at + pki.policy.certificate_validity
+    active = pki.active_dsc() or pki.create_dsc(f"{DEV_DSC}-{issued_at:%Y%m%d%H%M%S}")
+    signer = pki.signer_for(active.name, expires_at)
     text = codec.sign(
-        to_json_obj(payload),
-        signer,
-        issuer="VN",
-        issued_at=issued_at,
-        expires_at=issued_at + timedelta(days=365),
+        to_json_obj(payload), signer, issuer="VN", issued_at=issued_at, expires_at=expires_at
     )
     (out / "certificate.txt").write_text(text + "\n", encoding="ascii")
     png = render_png(text)
     (out / "certificate.png").write_bytes(png)
 
-    store = StaticTrustStore.of(parse_signer_certificate(dsc_cert.read_bytes()))
+    anchor = x509.load_pem_x509_certificate(paths.csca_pem.read_bytes())
+    store = SignedTrustStore([anchor])
+    store.update(Path(published).read_bytes(), datetime.now(UTC))
     verifier = Verifier(store)
-    scanned = decode_qr_image(png)
-    verdict = verifier.verify(scanned)
+    verdict = verifier.verify(decode_qr_image(png))
+    click.echo(f"published trust list version {version} → {paths.publish / 'trust-list.json'}")
     click.echo(f"signed {len(text)} characters for {family} {given} → {out / 'certificate.png'}")
     click.echo(verdict_line(verdict, "QR read from pixels"))
     click.echo(verdict_line(verifier.verify(_forge_birth_date(text)), "date of birth changed"))
+    trust = f"--trust-list {paths.publish / 'trust-list.json'} --trust-anchor {paths.csca_pem}"
     click.echo(
         "\ntry it yourself:\n"
-        f"  .venv/bin/vaxpass verify --trust-list {trust_list} {out / 'certificate.png'}\n"
-        f"  .venv/bin/vaxpass verify --json --trust-list {trust_list} - < {out / 'certificate.txt'}"
+        f"  .venv/bin/vaxpass verify {trust} {out / 'certificate.png'}\n"
+        f"  .venv/bin/vaxpass verify --json {trust} - < {out / 'certificate.txt'}\n"
+        f"  .venv/bin/vaxpass keys list --data-dir {data_dir}"
     )
     return 0 if verdict.valid else 1
 

@@ -38,8 +38,10 @@ def load_trust_store(path: Path) -> StaticTrustStore:
     """
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in _CERT_SUFFIXES)
-        return StaticTrustStore(key for f in files for key in _certificates_in(_read(f), f.name))
-    data = _read(path)
+        return StaticTrustStore(
+            key for f in files for key in _certificates_in(read_trust_file(f), f.name)
+        )
+    data = read_trust_file(path)
     if data.lstrip()[:1] == b"[":
         return StaticTrustStore(parse_dcc_gateway_list(data))
     return StaticTrustStore(_certificates_in(data, path.name))
@@ -97,7 +99,12 @@ def _certificates_in(data: bytes, name: str) -> list[TrustedKey]:
     return keys
 
 
-def _read(path: Path) -> bytes:
+def read_trust_file(path: Path) -> bytes:
+    """A trust file's bytes, refusing anything over 64 MiB.
+
+    Raises:
+        TrustError: TRUST_LIST_MISSING, TRUST_LIST_INVALID.
+    """
     try:
         if path.stat().st_size > MAX_TRUST_FILE_BYTES:
             raise TrustError(ErrorCode.TRUST_LIST_INVALID, f"{path}: larger than 64 MiB")

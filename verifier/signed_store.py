@@ -78,7 +78,8 @@ class SignedTrustStore:
 
         Raises:
             TrustError: TRUST_LIST_INVALID, TRUST_LIST_BAD_SIGNATURE, TRUST_LIST_ROLLBACK (a lower
-                version than held), TRUST_LIST_EXPIRED (already expired: a frozen list).
+                version than held), TRUST_LIST_EXPIRED (already expired, beyond the grace the
+                operator allowed: a frozen list).
         """
         opened = open_signed(data, self.anchors, now)
         content = opened.content
@@ -89,7 +90,7 @@ class SignedTrustStore:
             )
         if content.version == self.version:
             return False
-        if now >= content.expires_at:
+        if now >= content.expires_at + self.grace:
             raise TrustError(
                 ErrorCode.TRUST_LIST_EXPIRED,
                 f"version {content.version} expired at {content.expires_at:%Y-%m-%d %H:%M} UTC",

@@ -1,0 +1,151 @@
+"""The administrator's and the checkpoint's commands, end to end, as the README shows them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from hcert.uvci import new_uvci
+from tests.factories import make_dsc, vaccination_json
+from trust_list.gateway import export_gateway_json
+from vaxpass.cli import main
+
+
+class Admin:
+    """Runs `vaxpass` commands against one data directory."""
+
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.env = {"VAXPASS_DATA": str(data), "VAXPASS_KEY_PASSPHRASE": "correct horse battery",
+                    "VAXPASS_ACTOR": "admin-test"}  # fmt: skip
+
+    def __call__(self, *args: str, code: int = 0, stdin: str | None = None) -> Result:
+        result = CliRunner(env=self.env).invoke(main, list(args), input=stdin)
+        assert result.exit_code == code, f"{args}: {result.output}{result.exception or ''}"
+        return result
+
+    def sign(self, key_name: str, uvci: str, code: int = 0) -> str:
+        payload = self.data / f"{uvci[-6:]}.json"
+        payload.write_text(
+            json.dumps(vaccination_json(v=[{**vaccination_json()["v"][0], "ci": uvci}]))
+        )
+        return self("sign", "--key-name", key_name, str(payload), code=code).output.strip()
+
+    def verify(
+        self, *inputs: str, code: int | None = None, extra: tuple[str, ...] = ()
+    ) -> list[dict[str, object]]:
+        args = ["verify", "--json", "--trust-list", str(self.data / "publish" / "trust-list.json"),
+                "--trust-anchor", str(self.data / "keys" / "csca.pem"), *extra, *inputs]  # fmt: skip
+        result = CliRunner(env=self.env).invoke(main, args)
+        if code is not None:
+            assert result.exit_code == code, result.output
+        return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+@pytest.fixture
+def admin(tmp_path: Path) -> Admin:
+    return Admin(tmp_path / "data")
+
+
+def test_the_administrators_day(admin: Admin, tmp_path: Path) -> None:
+    admin("keys", "init-csca")
+    admin("keys", "init-csca", code=2)  # only once
+    admin("keys", "create-trust-list-signer")
+    admin("keys", "create-dsc", "dsc-hanoi")  # the default 48 h lead time
+    assert "KEY_PENDING" in admin.sign("dsc-hanoi", new_uvci(), code=2)
+    admin("keys", "create-dsc", "dsc-hcm", "--lead-time-hours", "0")
+    admin("keys", "create-dsc", "dsc-rsa", "--algorithm", "PS256", "--lead-time-hours", "0")
+    admin("trust-list", "publish")
+
+    u1, u2, u3 = new_uvci(), new_uvci(), new_uvci()
+    c1, c_rsa = admin.sign("dsc-hcm", u1), admin.sign("dsc-rsa", u2)
+    assert [r["category"] for r in admin.verify(c1, c_rsa, code=0)] == ["VALID", "VALID"]
+
+    # rotation: the successor activates at once (lead time 0), the predecessor retires
+    admin("keys", "rotate", "dsc-hcm", "--lead-time-hours", "0")
+    assert "KEY_RETIRED" in admin.sign("dsc-hcm", u3, code=2)
+    c3 = admin.sign("dsc-hcm-2", u3)
+    admin("trust-list", "publish")
+    assert [r["category"] for r in admin.verify(c1, c3, code=0)] == ["VALID", "VALID"]
+
+    # compromise of the RSA key, and one certificate revoked on its own
+    admin("keys", "revoke", "dsc-rsa", "--reason", "key file found on a shared drive")
+    admin("trust-list", "revoke-certificate", u3)
+    admin("trust-list", "publish")
+    records = admin.verify(c1, c_rsa, c3, code=1)
+    assert [r["category"] for r in records] == ["VALID", "KEY_REVOKED", "REVOKED"]
+    assert records[0]["trust_list"]["version"] == 3  # type: ignore[index]
+
+    summary = admin("trust-list", "verify", str(admin.data / "publish" / "trust-list.json"),
+                    "--trust-anchor", str(admin.data / "keys" / "csca.pem")).output  # fmt: skip
+    assert "version 3" in summary and "1 revoked certificates" in summary
+    assert "VN/revoked 1" in summary and "VN/retired 1" in summary and "VN/pending 1" in summary
+    assert sorted(p.name for p in (admin.data / "publish").iterdir()) == [
+        "trust-list-v1.json", "trust-list-v2.json", "trust-list-v3.json", "trust-list.json",
+    ]  # fmt: skip
+
+    listing = admin("keys", "list", "--json").output.splitlines()
+    states = {json.loads(line)["name"]: json.loads(line)["state"] for line in listing}
+    assert states == {"csca": "active", "trust-list-signer": "active", "dsc-hanoi": "pending",
+                      "dsc-hcm": "retired", "dsc-rsa": "revoked", "dsc-hcm-2": "active"}  # fmt: skip
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in (admin.data / "keys").glob("*.key.pem"))
+    assert b"PRIVATE KEY" not in (admin.data / "keys" / "registry.json").read_bytes()
+
+    # the audit log records every operation, and notices tampering
+    assert "chain unbroken" in admin("keys", "audit-verify").output
+    log = admin.data / "keys" / "audit.log"
+    lines = log.read_text().splitlines()
+    assert [json.loads(line)["action"] for line in lines].count("create-dsc") == 4
+    assert all(json.loads(line)["actor"] == "admin-test" for line in lines)
+    log.write_text("\n".join([lines[0], *lines[2:]]) + "\n")
+    assert "BROKEN at line 2" in admin("keys", "audit-verify", code=1).output
+
+
+def test_dcc_gateway_export_and_foreign_import(admin: Admin, tmp_path: Path) -> None:
+    admin("keys", "init-csca")
+    admin("keys", "create-trust-list-signer")
+    admin("keys", "create-dsc", "dsc-a", "--lead-time-hours", "0")
+    exported = json.loads(admin("trust-list", "export", "--format", "dcc-gateway").output)
+    assert [e["certificateType"] for e in exported] == ["DSC"] and exported[0]["country"] == "VN"
+
+    foreign = make_dsc()  # another country's DSC, published in the DCC Gateway shape
+    gateway = tmp_path / "de.json"
+    gateway.write_bytes(export_gateway_json([foreign.issued.certificate]))
+    assert "imported 1" in admin("trust-list", "import", str(gateway)).output
+    assert "imported 0" in admin("trust-list", "import", str(gateway)).output
+    admin("trust-list", "publish")
+    foreign_certificate = foreign.sign(issued_at=datetime.now(UTC) - timedelta(days=1))
+    [record] = admin.verify(foreign_certificate, code=0)
+    assert record["category"] == "VALID"
+
+
+def test_an_expired_list_and_the_explicit_grace_period(admin: Admin) -> None:
+    admin("keys", "init-csca")
+    admin("keys", "create-trust-list-signer")
+    admin("keys", "create-dsc", "dsc-a", "--lead-time-hours", "0")
+    admin("trust-list", "publish", "--validity-days", "1")
+    text = admin.sign("dsc-a", new_uvci())
+    later = (datetime.now(UTC) + timedelta(days=1, hours=2)).isoformat()
+    result = CliRunner(env=admin.env).invoke(main, [
+        "verify", "--trust-list", str(admin.data / "publish" / "trust-list.json"),
+        "--trust-anchor", str(admin.data / "keys" / "csca.pem"), "--at", later, text,
+    ])  # fmt: skip
+    assert result.exit_code == 2 and "TRUST_LIST_EXPIRED" in result.output
+    [record] = admin.verify(text, code=0, extra=("--at", later, "--grace-hours", "24"))
+    assert record["valid"] is True
+    assert record["trust_list"]["in_grace"] is True  # type: ignore[index]
+
+
+def test_refusals_are_one_line_errors(admin: Admin) -> None:
+    assert "no CSCA" in admin("keys", "create-dsc", "dsc-a", code=2).output
+    admin("keys", "init-csca")
+    assert "no key named" in admin("keys", "rotate", "nope", code=2).output
+    assert "not a UVCI" in admin("trust-list", "revoke-certificate", "hello", code=2).output
+    assert "no trust-list signer" in admin("trust-list", "publish", code=2).output
+    wrong = Admin(admin.data)
+    wrong.env["VAXPASS_KEY_PASSPHRASE"] = "wrong"
+    assert "cannot unlock" in wrong("keys", "create-trust-list-signer", code=2).output
