@@ -1,17 +1,20 @@
 """Signing keys inside a hardware security module, through PKCS#11 (ARCHITECTURE §5).
 
-The private key is created in the token as SENSITIVE and not EXTRACTABLE (PKCS#11 v2.40
-§4.9), so it never leaves it: the token signs, we only read public keys. Tested against
-SoftHSM2; `python-pkcs11` is the optional extra ``vaxpass[hsm]`` and is imported lazily.
+The private key is created in the token with CKA_SENSITIVE true and CKA_EXTRACTABLE false
+(PKCS#11 v2.40, private key objects), so it never leaves it: the token signs, we only read
+public keys. Tested against SoftHSM2; `python-pkcs11` is the optional extra ``vaxpass[hsm]``,
+imported on first use.
 
-Sessions: PKCS#11 logs in per *application* (the process), not per session (v2.40 §5.6): a
-second ``C_Login`` fails with ``CKR_USER_ALREADY_LOGGED_IN`` and any ``C_Logout`` logs out every
-session. So each process keeps ONE logged-in read/write session per (module, token), shared
-by every `Pkcs11KeyStore` and `Pkcs11Signer` on that token and guarded by a lock: a session
-runs one operation at a time (v2.40 §5.9), so signing is serialised within the process. A
-lost session (token removed, library reset) is dropped and reopened on next use; after
-``fork()`` the child forgets the parent's session (without closing it) and re-initialises the
-library first, as v2.40 §6.7.7 asks.
+Sessions: PKCS#11 logs in per *application* (the process), not per session (v2.40, C_Login,
+C_Logout): a second C_Login fails with CKR_USER_ALREADY_LOGGED_IN, and any C_Logout logs out
+every session. So each process keeps ONE logged-in read/write session per (module, token),
+shared by every `Pkcs11KeyStore` and `Pkcs11Signer` on that token and guarded by a lock (a
+session runs one operation at a time, and find-then-sign is two). Signing is therefore
+serialised within a process: about 0.2 ms per ES256 signature on SoftHSM2, so not the
+bottleneck; a pool of extra sessions (which share the login) is the way out if it becomes one.
+A lost session (token removed, library reset) is forgotten and reopened on next use. After
+``fork()`` the child forgets the parent's session without closing it and calls C_Initialize
+again before its first use, as PKCS#11 asks of a child process.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ PIN_ENV = "VAXPASS_PKCS11_PIN"
 DEFAULT_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 RSA_KEY_BITS = 3072  # as `keys.certificates.new_private_key` makes for PS256
 _P256 = "secp256r1"
+_F4 = (65537).to_bytes(3, "big")  # the RSA public exponent, as `cryptography` uses
 _T = TypeVar("_T")
 
 
@@ -97,7 +101,7 @@ class _TokenSession:
     def _login(self, p11: Any, pin: str) -> Session:
         lib = p11.lib(self.module)  # loaded and C_Initialize'd once per process
         if self.module in _NEEDS_REINIT:
-            lib.reinitialize()  # a forked child must initialise again (v2.40 §6.7.7)
+            lib.reinitialize()  # a forked child must call C_Initialize again
             _NEEDS_REINIT.discard(self.module)
         token = lib.get_token(token_label=self.token_label)
         session: Session = token.open(user_pin=pin, rw=True)
@@ -153,7 +157,7 @@ def _token_session(module: str, token_label: str) -> _TokenSession:
 
 
 def _after_fork_in_child() -> None:
-    # The parent's handles mean nothing here; closing them could close the parent's (v2.40 §6.7.7).
+    # The parent's handles mean nothing here, and closing them could close the parent's.
     _NEEDS_REINIT.update(module for module, _ in _SESSIONS)
     _SESSIONS.clear()
     global _SESSIONS_LOCK  # noqa: PLW0603 (a lock held at fork time stays held in the child)
@@ -244,6 +248,7 @@ class Pkcs11KeyStore:
                 )
                 public, _ = params.generate_keypair(**options)
             else:
+                options["public_template"] = {p11.Attribute.PUBLIC_EXPONENT: _F4}
                 public, _ = session.generate_keypair(p11.KeyType.RSA, RSA_KEY_BITS, **options)
             return _public_key(p11, public)
 
@@ -317,7 +322,8 @@ class Pkcs11KeyStore:
             if _algorithm(p11, key) != algorithm:
                 raise KeyStoreError(f"the key {name!r} is no longer an {algorithm.name} key")
             if algorithm == CoseAlgorithm.ES256:
-                # CKM_ECDSA signs a hash we make and returns r ‖ s (v2.40 §2.3.1; RFC 9053 §2.1)
+                # CKM_ECDSA signs a hash we make and returns r ‖ s (PKCS#11 v2.40 mechanisms,
+                # ECDSA), which is also the COSE form (RFC 9053 §2.1)
                 signature: bytes = key.sign(
                     hashlib.sha256(data).digest(), mechanism=p11.Mechanism.ECDSA
                 )

@@ -149,3 +149,49 @@ def test_refusals_are_one_line_errors(admin: Admin) -> None:
     wrong = Admin(admin.data)
     wrong.env["VAXPASS_KEY_PASSPHRASE"] = "wrong"
     assert "cannot unlock" in wrong("keys", "create-trust-list-signer", code=2).output
+
+
+def test_a_dsc_in_the_hsm_signs_through_the_command_line(tmp_path: Path) -> None:
+    """`keys create-dsc --hsm` against a real SoftHSM2 token, in fresh processes."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    module = Path("/usr/lib/softhsm/libsofthsm2.so")
+    if not module.exists() or shutil.which("softhsm2-util") is None:
+        pytest.skip("SoftHSM2 is not installed (make installs the Debian package softhsm2)")
+    tokens = tmp_path / "tokens"
+    tokens.mkdir()
+    conf = tmp_path / "softhsm2.conf"
+    conf.write_text(
+        f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
+    env = {**os.environ, "SOFTHSM2_CONF": str(conf), "VAXPASS_DATA": str(tmp_path / "data"),
+           "VAXPASS_KEY_PASSPHRASE": "pw", "VAXPASS_PKCS11_MODULE": str(module),
+           "VAXPASS_PKCS11_TOKEN": "vaxpass-test", "VAXPASS_PKCS11_PIN": "1234"}  # fmt: skip
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "vaxpass-test",
+                    "--pin", "1234", "--so-pin", "5678"], env=env, check=True, capture_output=True)  # fmt: skip
+
+    def vaxpass(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "vaxpass", *args], env=env, input=stdin,
+                              capture_output=True, text=True, check=False, timeout=60)  # fmt: skip
+
+    for args in (["keys", "init-csca"], ["keys", "create-trust-list-signer"],
+                 ["keys", "create-dsc", "dsc-hsm", "--hsm", "--lead-time-hours", "0"],
+                 ["trust-list", "publish"]):  # fmt: skip
+        assert vaxpass(*args).returncode == 0, args
+    assert not list((tmp_path / "data" / "keys").glob("dsc-hsm*.key.pem"))  # never on disk
+    listing = vaxpass("keys", "list", "--json").stdout.splitlines()
+    assert {json.loads(line)["name"]: json.loads(line)["backend"] for line in listing}[
+        "dsc-hsm"
+    ] == "pkcs11"
+    payload = tmp_path / "payload.json"
+    payload.write_text(json.dumps(vaccination_json()))
+    signed = vaxpass("sign", "--key-name", "dsc-hsm", str(payload))
+    assert signed.returncode == 0, signed.stderr
+    data = tmp_path / "data"
+    verified = vaxpass("verify", "--json", "--trust-list", str(data / "publish" / "trust-list.json"),
+                       "--trust-anchor", str(data / "keys" / "csca.pem"), signed.stdout.strip())  # fmt: skip
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert json.loads(verified.stdout)["category"] == "VALID"
