@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from vaxpass.admin import DATA_OPTION, keys_group, trust_list_group
+
 if TYPE_CHECKING:
     from verifier.signed_store import SignedTrustStore
 
@@ -227,13 +229,7 @@ def _read_input(source: str, limits: object) -> str:
     help="Sign with this DSC of the PKI under --data-dir instead (the lifecycle is enforced: "
     "no signing while pending, retired or revoked, nor past the DSC's end).",
 )
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="VAXPASS_DATA",
-    default=Path("data"),
-    show_default=True,
-)
+@DATA_OPTION
 @click.option(
     "--cert",
     "cert_path",
@@ -335,14 +331,7 @@ def sign(
 
 
 @main.command()
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="VAXPASS_DATA",
-    default=Path("data"),
-    show_default=True,
-    help="Where development keys and outputs live.",
-)
+@DATA_OPTION
 def demo(data_dir: Path) -> None:
     """Sign → QR image → read from pixels → verify (development keys made on first run)."""
     from vaxpass.demo import run_demo
@@ -350,14 +339,8 @@ def demo(data_dir: Path) -> None:
     sys.exit(run_demo(data_dir))
 
 
-def _register_admin_commands() -> None:
-    from vaxpass.admin import keys_group, trust_list_group
-
-    main.add_command(keys_group)
-    main.add_command(trust_list_group)
-
-
-_register_admin_commands()
+main.add_command(keys_group)
+main.add_command(trust_list_group)
 
 
 def _usage_error(message: str) -> NoReturn:
