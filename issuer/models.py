@@ -1,0 +1,258 @@
+"""The registry's tables (SQLAlchemy 2, typed). Schema changes go through Alembic migrations.
+
+The same models run on SQLite (the embedded default) and PostgreSQL (production, tests).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every registry table."""
+
+
+class VerificationStatus(StrEnum):
+    """Identity verification against the resident registry (letters 003 and 004)."""
+
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+    MISMATCH = "mismatch"
+    NOT_FOUND = "not_found"
+
+
+class Role(StrEnum):
+    """What a staff account may do."""
+
+    SITE_STAFF = "site_staff"  # their facility only
+    FACILITY_ADMIN = "facility_admin"
+    PROVINCIAL_ADMIN = "provincial_admin"  # their province
+    NATIONAL_ADMIN = "national_admin"  # keys and trust list
+    AUDITOR = "auditor"  # read-only
+
+
+class ScreeningOutcome(StrEnum):
+    """The pre-vaccination screening result (khám sàng lọc)."""
+
+    ELIGIBLE = "eligible"
+    PRECAUTION = "precaution"  # vaccinate with precaution, at a hospital-grade site
+    POSTPONE = "postpone"
+    CONTRAINDICATED = "contraindicated"
+    REFER = "refer"  # refer to hospital
+
+
+class SignState(StrEnum):
+    """Where a dose stands on its way to a certificate."""
+
+    WAITING = "waiting"  # not signable yet: identity unverified, or no active DSC
+    PENDING = "pending"  # signable: in the backlog
+    SIGNED = "signed"
+
+
+class CertificateStatus(StrEnum):
+    """A certificate's standing."""
+
+    VALID = "valid"
+    SUPERSEDED = "superseded"  # re-issued after a correction; its UVCI is revoked
+    REVOKED = "revoked"
+
+
+class Person(Base):
+    """Someone vaccinated, or to be."""
+
+    __tablename__ = "persons"
+    __table_args__ = (UniqueConstraint("document_kind", "document_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_kind: Mapped[str] = mapped_column(String(10))  # cccd, cmnd, passport
+    document_number: Mapped[str] = mapped_column(String(20))
+    full_name: Mapped[str] = mapped_column(String(120))
+    family_name: Mapped[str] = mapped_column(String(80))
+    given_name: Mapped[str] = mapped_column(String(80))
+    family_name_t: Mapped[str] = mapped_column(String(80))
+    given_name_t: Mapped[str] = mapped_column(String(80))
+    date_of_birth: Mapped[str] = mapped_column(String(10))  # YYYY, YYYY-MM or YYYY-MM-DD
+    sex: Mapped[str] = mapped_column(String(10))
+    nationality: Mapped[str] = mapped_column(String(2), default="VN")
+    commune_code: Mapped[str | None] = mapped_column(String(10))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    verification: Mapped[str] = mapped_column(String(12), default=VerificationStatus.UNVERIFIED)
+    mismatched_fields: Mapped[list[str] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    doses: Mapped[list[Dose]] = relationship(back_populates="person", order_by="Dose.dose_number")
+
+
+class Facility(Base):
+    """An injection site (cơ sở tiêm chủng), fixed or mobile."""
+
+    __tablename__ = "facilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    province_code: Mapped[str] = mapped_column(String(2))
+    commune_code: Mapped[str | None] = mapped_column(String(10))
+    mobile: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Staff(Base):
+    """A staff account."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    province_code: Mapped[str | None] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    facility: Mapped[Facility | None] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token (only its SHA-256 is stored)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    staff: Mapped[Staff] = relationship()
+
+
+class VaccineProduct(Base):
+    """A vaccine the campaign uses, with its EU value-set codes."""
+
+    __tablename__ = "vaccine_products"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)  # mp
+    name_vi: Mapped[str] = mapped_column(String(120))
+    prophylaxis: Mapped[str] = mapped_column(String(20))  # vp
+    manufacturer: Mapped[str] = mapped_column(String(40))  # ma
+    primary_doses: Mapped[int] = mapped_column(Integer)
+
+
+class Lot(Base):
+    """A vaccine lot as received by one facility."""
+
+    __tablename__ = "lots"
+    __table_args__ = (UniqueConstraint("facility_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
+    product_code: Mapped[str] = mapped_column(ForeignKey("vaccine_products.code"))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    expires_on: Mapped[date] = mapped_column(Date)
+    quantity_received: Mapped[int] = mapped_column(Integer)
+
+
+class Screening(Base):
+    """A screening before a dose."""
+
+    __tablename__ = "screenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    outcome: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[list[str] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Dose(Base):
+    """One dose given. Written once: the idempotency key makes a retried request a no-op."""
+
+    __tablename__ = "doses"
+    __table_args__ = (
+        Index("ix_doses_sign_state", "sign_state", "id"),
+        Index("ix_doses_facility_state", "facility_id", "sign_state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    product_code: Mapped[str] = mapped_column(ForeignKey("vaccine_products.code"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    dose_number: Mapped[int] = mapped_column(Integer)
+    given_on: Mapped[date] = mapped_column(Date)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id"))
+    probable_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("doses.id"))
+    sign_state: Mapped[str] = mapped_column(String(10), default=SignState.WAITING)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    person: Mapped[Person] = relationship(back_populates="doses")
+    lot: Mapped[Lot] = relationship()
+    facility: Mapped[Facility] = relationship()
+
+
+class AdverseEvent(Base):
+    """A reaction after a dose (phản ứng sau tiêm)."""
+
+    __tablename__ = "adverse_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dose_id: Mapped[int] = mapped_column(ForeignKey("doses.id"), index=True)
+    severity: Mapped[str] = mapped_column(String(12))  # common, serious
+    anaphylaxis_grade: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    description: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Certificate(Base):
+    """A signed vaccination certificate for one dose."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (Index("ix_certificates_dose", "dose_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dose_id: Mapped[int] = mapped_column(ForeignKey("doses.id"))
+    uvci: Mapped[str] = mapped_column(String(50), unique=True)
+    dsc_kid: Mapped[str] = mapped_column(String(16))  # hex
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    hc1: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default=CertificateStatus.VALID)
+    superseded_by: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+
+
+class AuditRecord(Base):
+    """One line of the append-only, hash-chained audit log."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(60))
+    details: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
