@@ -1,0 +1,382 @@
+"""Check-in, screening and dose recording: the injection site's day.
+
+Functions take a session inside the caller's transaction and an `Actor` (who acts, with which
+role and scope). They validate everything before writing anything, and raise `ServiceError`
+with a stable code for every refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hcert.icao import transliterate
+from issuer.models import (
+    Dose,
+    Facility,
+    Lot,
+    Person,
+    Role,
+    Screening,
+    ScreeningOutcome,
+    SignState,
+    VaccineProduct,
+    VerificationStatus,
+)
+from issuer.services import audit
+from issuer.services.errors import ServiceError, forbidden, not_found
+
+WRITE_ROLES = {Role.SITE_STAFF, Role.FACILITY_ADMIN, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN}
+SIGNABLE_SCREENING = {ScreeningOutcome.ELIGIBLE, ScreeningOutcome.PRECAUTION}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a staff account with its role and scope."""
+
+    staff_id: int
+    username: str
+    role: Role
+    facility_id: int | None = None
+    province_code: str | None = None
+
+
+def check_facility_scope(actor: Actor, facility: Facility, *, write: bool = True) -> None:
+    """Refuse (403) unless `actor` may act on `facility`.
+
+    Raises:
+        ServiceError: FORBIDDEN.
+    """
+    if write and actor.role not in WRITE_ROLES:
+        raise forbidden(f"the role {actor.role} is read-only")
+    if actor.role in (Role.SITE_STAFF, Role.FACILITY_ADMIN) and actor.facility_id != facility.id:
+        raise forbidden(f"{actor.username} works at another facility than {facility.code}")
+    if actor.role is Role.PROVINCIAL_ADMIN and actor.province_code != facility.province_code:
+        raise forbidden(f"{facility.code} is outside province {actor.province_code}")
+
+
+# -- check-in -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonData:
+    """What a check-in knows of a person (from the CCCD QR, or typed)."""
+
+    document_kind: str
+    document_number: str
+    full_name: str
+    date_of_birth: str  # YYYY-MM-DD (or YYYY, YYYY-MM as the DCC allows)
+    sex: str
+    nationality: str = "VN"
+    commune_code: str | None = None
+    phone: str | None = None
+
+
+def split_name(full_name: str) -> tuple[str, str]:
+    """Vietnamese order: the family name first, then middle and given names."""
+    parts = full_name.split()
+    return (parts[0], " ".join(parts[1:])) if len(parts) > 1 else (full_name, "")
+
+
+def check_in(
+    session: Session, actor: Actor, data: PersonData, now: datetime
+) -> tuple[Person, bool]:
+    """Find the person by identity document, or register them; never a duplicate.
+
+    Returns:
+        The person and whether the record was created. A returning person whose data differs
+        keeps the registered data; the differences are noted as mismatched fields.
+    """
+    if actor.role not in WRITE_ROLES:
+        raise forbidden(f"the role {actor.role} is read-only")
+    existing = session.scalar(
+        select(Person).where(
+            Person.document_kind == data.document_kind,
+            Person.document_number == data.document_number,
+        )
+    )
+    if existing is not None:
+        differing = [
+            name
+            for name, new in (
+                ("full_name", data.full_name),
+                ("date_of_birth", data.date_of_birth),
+                ("sex", data.sex),
+            )
+            if getattr(existing, name) != new
+        ]
+        if differing and set(differing) != set(existing.mismatched_fields or []):
+            existing.mismatched_fields = differing
+            existing.updated_at = now
+            audit.record(
+                session,
+                at=now,
+                actor=actor.username,
+                action="check-in-mismatch",
+                entity="person",
+                entity_id=existing.id,
+                details={"fields": differing},
+            )
+        return existing, False
+    family, given = split_name(data.full_name)
+    person = Person(
+        document_kind=data.document_kind,
+        document_number=data.document_number,
+        full_name=data.full_name,
+        family_name=family,
+        given_name=given,
+        family_name_t=transliterate(family),
+        given_name_t=transliterate(given),
+        date_of_birth=data.date_of_birth,
+        sex=data.sex,
+        nationality=data.nationality,
+        commune_code=data.commune_code,
+        phone=data.phone,
+        verification=VerificationStatus.UNVERIFIED,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(person)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        action="register",
+        entity="person",
+        entity_id=person.id,
+        details={"document_kind": data.document_kind},
+    )
+    return person, True
+
+
+def set_verification(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    status: VerificationStatus,
+    mismatched: list[str] | None,
+    now: datetime,
+) -> Person:
+    """Record the outcome of verifying a person against the resident registry.
+
+    A newly verified person's waiting doses move to the signing backlog.
+    """
+    if actor.role not in (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN, Role.FACILITY_ADMIN):
+        raise forbidden("verifying identities is for facility, provincial and national admins")
+    person = session.get(Person, person_id)
+    if person is None:
+        raise not_found("person", person_id)
+    person.verification = status
+    person.mismatched_fields = mismatched or None
+    person.updated_at = now
+    if status is VerificationStatus.VERIFIED:
+        for dose in person.doses:
+            if dose.sign_state == SignState.WAITING and dose.probable_duplicate_of is None:
+                dose.sign_state = SignState.PENDING
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        action="verify-identity",
+        entity="person",
+        entity_id=person_id,
+        details={"status": status.value, "fields": mismatched},
+    )
+    return person
+
+
+# -- screening and doses -----------------------------------------------------------------------
+
+
+def record_screening(
+    session: Session,
+    actor: Actor,
+    *,
+    person_id: int,
+    facility_id: int,
+    outcome: ScreeningOutcome,
+    reasons: list[str],
+    now: datetime,
+) -> Screening:
+    """Record a screening; only ELIGIBLE and PRECAUTION allow a dose the same day."""
+    facility = _facility(session, facility_id)
+    check_facility_scope(actor, facility)
+    if session.get(Person, person_id) is None:
+        raise not_found("person", person_id)
+    screening = Screening(
+        person_id=person_id,
+        facility_id=facility_id,
+        staff_id=actor.staff_id,
+        outcome=outcome,
+        reasons=reasons or None,
+        at=now,
+    )
+    session.add(screening)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        action="screen",
+        entity="screening",
+        entity_id=screening.id,
+        details={"person": person_id, "outcome": outcome.value},
+    )
+    return screening
+
+
+@dataclass(frozen=True, slots=True)
+class DoseData:
+    """A dose as a site records it."""
+
+    idempotency_key: str
+    person_id: int
+    facility_id: int
+    lot_number: str
+    product_code: str
+    dose_number: int
+    given_on: date
+
+
+def find_by_idempotency_key(session: Session, key: str) -> Dose | None:
+    """The dose recorded under `key`, if any."""
+    return session.scalar(select(Dose).where(Dose.idempotency_key == key))
+
+
+def record_dose(session: Session, actor: Actor, data: DoseData, now: datetime) -> tuple[Dose, bool]:
+    """Record one dose after validating everything; idempotent on `data.idempotency_key`.
+
+    Returns:
+        The dose and whether it was created (False: the same key was recorded before).
+
+    Raises:
+        ServiceError: FORBIDDEN, FACILITY_NOT_FOUND, PERSON_NOT_FOUND, LOT_NOT_FOUND,
+            LOT_PRODUCT_MISMATCH, LOT_EXPIRED, DATE_INVALID, SCREENING_REQUIRED,
+            DOSE_NUMBER_INCONSISTENT, DOSE_DUPLICATE, IDEMPOTENCY_KEY_REUSED.
+    """
+    previous = find_by_idempotency_key(session, data.idempotency_key)
+    if previous is not None:
+        if (previous.person_id, previous.dose_number, previous.given_on) != (
+            data.person_id,
+            data.dose_number,
+            data.given_on,
+        ):
+            raise ServiceError(
+                "IDEMPOTENCY_KEY_REUSED", "this idempotency key was used for another dose", 409
+            )
+        return previous, False
+    facility = _facility(session, data.facility_id)
+    check_facility_scope(actor, facility)
+    person = session.get(Person, data.person_id)
+    if person is None:
+        raise not_found("person", data.person_id)
+    lot = session.scalar(
+        select(Lot).where(Lot.facility_id == facility.id, Lot.number == data.lot_number)
+    )
+    if lot is None:
+        raise ServiceError(
+            "LOT_NOT_FOUND", f"lot {data.lot_number!r} was not received by {facility.code}", 422
+        )
+    if lot.product_code != data.product_code:
+        raise ServiceError(
+            "LOT_PRODUCT_MISMATCH",
+            f"lot {lot.number} is {lot.product_code}, not {data.product_code}",
+            422,
+        )
+    if data.given_on > now.date() or data.given_on.isoformat() < person.date_of_birth[:10]:
+        raise ServiceError(
+            "DATE_INVALID", f"got {data.given_on}, expected a past date after birth", 422
+        )
+    if lot.expires_on < data.given_on:
+        raise ServiceError("LOT_EXPIRED", f"lot {lot.number} expired on {lot.expires_on}", 422)
+    _check_screening(session, person.id, facility.id, data.given_on)
+    counted = [d for d in person.doses if d.probable_duplicate_of is None]
+    same_day = [d for d in counted if d.given_on == data.given_on]
+    duplicate_of = None
+    if same_day:
+        if any(d.facility_id == facility.id for d in same_day):
+            raise ServiceError(
+                "DOSE_DUPLICATE", "this person already has a dose today at this site", 409
+            )
+        duplicate_of = same_day[0].id  # another site, same day: kept, flagged, not signed
+    elif data.dose_number != len(counted) + 1:
+        raise ServiceError(
+            "DOSE_NUMBER_INCONSISTENT",
+            f"got dose {data.dose_number}, the history has {len(counted)} doses",
+            422,
+        )
+    dose = Dose(
+        idempotency_key=data.idempotency_key,
+        person_id=person.id,
+        product_code=lot.product_code,
+        lot_id=lot.id,
+        dose_number=data.dose_number,
+        given_on=data.given_on,
+        facility_id=facility.id,
+        staff_id=actor.staff_id,
+        probable_duplicate_of=duplicate_of,
+        sign_state=SignState.PENDING
+        if person.verification == VerificationStatus.VERIFIED and duplicate_of is None
+        else SignState.WAITING,
+        created_at=now,
+    )
+    session.add(dose)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        action="record-dose",
+        entity="dose",
+        entity_id=dose.id,
+        details={
+            "person": person.id,
+            "dose_number": data.dose_number,
+            "lot": lot.number,
+            "duplicate_of": duplicate_of,
+        },
+    )
+    return dose, True
+
+
+def _check_screening(session: Session, person_id: int, facility_id: int, day: date) -> None:
+    latest = session.scalar(
+        select(Screening)
+        .where(Screening.person_id == person_id, Screening.facility_id == facility_id)
+        .order_by(Screening.at.desc())
+        .limit(1)
+    )
+    if latest is None or latest.at.date() != day:
+        raise ServiceError("SCREENING_REQUIRED", "no screening for this person here today", 422)
+    if latest.outcome not in SIGNABLE_SCREENING:
+        raise ServiceError("SCREENING_REQUIRED", f"the screening says {latest.outcome}", 422)
+
+
+def _facility(session: Session, facility_id: int) -> Facility:
+    facility = session.get(Facility, facility_id)
+    if facility is None:
+        raise not_found("facility", facility_id)
+    return facility
+
+
+def backlog(session: Session, facility_id: int | None = None) -> dict[str, int]:
+    """Unsigned doses by state (waiting, pending), for one facility or all."""
+    query = select(Dose.sign_state, func.count()).where(Dose.sign_state != SignState.SIGNED)
+    if facility_id is not None:
+        query = query.where(Dose.facility_id == facility_id)
+    counts: dict[str, int] = dict(session.execute(query.group_by(Dose.sign_state)).all())
+    return {
+        state.value: counts.get(state.value, 0) for state in (SignState.WAITING, SignState.PENDING)
+    }
+
+
+def product(session: Session, code: str) -> VaccineProduct:
+    """A vaccine product by its `mp` code."""
+    found = session.get(VaccineProduct, code)
+    if found is None:
+        raise not_found("product", code)
+    return found

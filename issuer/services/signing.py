@@ -1,0 +1,175 @@
+"""Same-day signing: a dose becomes a certificate at once when it can, else from the backlog.
+
+The backlog is shared by any number of processes and machines: a worker claims a batch of
+PENDING doses with ``SELECT … FOR UPDATE SKIP LOCKED`` (PostgreSQL), signs them, and writes the
+certificates and the new state in the same transaction. A worker killed at any moment loses its
+uncommitted batch, which the next claim picks up: every dose ends signed exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from hcert import codec
+from hcert.cose import Signer
+from hcert.dcc import to_json_obj, vaccination_payload
+from hcert.uvci import new_uvci
+from issuer.models import Certificate, CertificateStatus, Dose, Person, SignState, VaccineProduct
+from issuer.services import audit
+
+DEFAULT_VALIDITY = timedelta(days=365)  # Vietnam: a certificate is valid 12 months
+ISSUER_NAME = "Ministry of Health of Viet Nam"
+
+
+class SignerSource(Protocol):
+    """Hands out the signer of the DSC that may sign now (the PKI, in production)."""
+
+    def signer(self, expires_at: datetime) -> Signer | None:
+        """The active DSC's signer for certificates expiring at `expires_at`, or None."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FixedSigner:
+    """A `SignerSource` that always answers with one signer (tests, benchmarks)."""
+
+    value: Signer
+
+    def signer(self, expires_at: datetime) -> Signer | None:
+        """The one signer."""
+        return self.value
+
+
+def build_certificate(
+    dose: Dose,
+    person: Person,
+    product: VaccineProduct,
+    signer: Signer,
+    now: datetime,
+    validity: timedelta = DEFAULT_VALIDITY,
+) -> Certificate:
+    """Sign one dose into a certificate row (not yet added to a session)."""
+    uvci = new_uvci()
+    payload = vaccination_payload(
+        family_name=person.family_name,
+        given_name=person.given_name or None,
+        family_name_t=person.family_name_t,
+        given_name_t=person.given_name_t or None,
+        dob=person.date_of_birth,
+        product=product.code,
+        dose_number=dose.dose_number,
+        total_doses=max(product.primary_doses, dose.dose_number),
+        date=dose.given_on.isoformat(),
+        uvci=uvci,
+    )
+    expires_at = now + validity
+    text = codec.sign(
+        to_json_obj(payload), signer, issuer="VN", issued_at=now, expires_at=expires_at
+    )
+    return Certificate(
+        dose_id=dose.id,
+        uvci=uvci,
+        dsc_kid=signer.kid.hex(),
+        issued_at=now,
+        expires_at=expires_at,
+        hc1=text,
+        status=CertificateStatus.VALID,
+    )
+
+
+def sign_batch(
+    session: Session, doses: Sequence[Dose], signer: Signer, now: datetime, actor: str
+) -> list[Certificate]:
+    """Sign `doses` (already claimed) and mark them signed, in the caller's transaction."""
+    products = {p.code: p for p in session.scalars(select(VaccineProduct))}
+    certificates = [
+        build_certificate(d, d.person, products[d.product_code], signer, now) for d in doses
+    ]
+    session.add_all(certificates)
+    session.execute(
+        update(Dose).where(Dose.id.in_([d.id for d in doses])).values(sign_state=SignState.SIGNED)
+    )
+    if doses:
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="sign",
+            entity="dose",
+            entity_id=f"{doses[0].id}..{doses[-1].id}",
+            details={"count": len(doses), "kid": signer.kid.hex()},
+        )
+    return certificates
+
+
+def claim(session: Session, batch_size: int, facility_id: int | None = None) -> list[Dose]:
+    """Lock up to `batch_size` PENDING doses that no other worker holds."""
+    query = (
+        select(Dose)
+        .where(Dose.sign_state == SignState.PENDING)
+        .order_by(Dose.id)
+        .limit(batch_size)
+        .options(selectinload(Dose.person))
+    )
+    if facility_id is not None:
+        query = query.where(Dose.facility_id == facility_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Dose)
+    return list(session.scalars(query))
+
+
+def sign_pending(
+    factory: sessionmaker[Session],
+    source: SignerSource,
+    *,
+    batch_size: int = 500,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    actor: str = "sign-pending",
+    progress: Callable[[int], None] = lambda n: None,
+) -> int:
+    """Sign the backlog until it is empty; return how many certificates were issued.
+
+    Stops early (returning what it did) when no DSC may sign.
+    """
+    total = 0
+    while True:
+        now = clock()
+        signer = source.signer(now + DEFAULT_VALIDITY)
+        if signer is None:
+            return total
+        with factory() as session, session.begin():
+            doses = claim(session, batch_size)
+            if not doses:
+                return total
+            sign_batch(session, doses, signer, now, actor)
+        total += len(doses)
+        progress(len(doses))
+
+
+def sign_now_if_possible(
+    session: Session, dose: Dose, source: SignerSource, now: datetime, actor: str
+) -> Certificate | None:
+    """Same-day signing at record time: sign a PENDING dose at once when a DSC is active."""
+    if dose.sign_state != SignState.PENDING:
+        return None
+    signer = source.signer(now + DEFAULT_VALIDITY)
+    if signer is None:
+        return None
+    [certificate] = sign_batch(session, [dose], signer, now, actor)
+    dose.sign_state = SignState.SIGNED
+    return certificate
+
+
+def current_certificate(session: Session, dose_id: int) -> Certificate | None:
+    """The valid certificate of a dose, if signed."""
+    return session.scalar(
+        select(Certificate).where(
+            Certificate.dose_id == dose_id, Certificate.status == CertificateStatus.VALID
+        )
+    )

@@ -1,0 +1,289 @@
+"""The registry on SQLite and PostgreSQL: check-in, doses, same-day signing, the backlog."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hcert.clock import FixedClock
+from issuer.db import make_engine, session_factory, transaction
+from issuer.models import Certificate, Dose, Role, ScreeningOutcome, SignState, VerificationStatus
+from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
+from issuer.services import audit
+from issuer.services.errors import ServiceError
+from issuer.services.registry import (
+    Actor,
+    DoseData,
+    PersonData,
+    backlog,
+    check_in,
+    record_dose,
+    record_screening,
+    set_verification,
+)
+from issuer.services.signing import FixedSigner, sign_now_if_possible, sign_pending
+from tests.factories import default_dsc
+from verifier.trust_store import StaticTrustStore
+from verifier.verifier import Verifier
+
+NOW = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
+TODAY = NOW.date()
+COMIRNATY = "EU/1/20/1528"
+
+
+@dataclass
+class Site:
+    factory: sessionmaker[Session]
+    staff: Actor
+    admin: Actor
+    other_site_staff: Actor
+    facility_id: int
+    other_facility_id: int
+
+
+@pytest.fixture
+def site(database_url: str) -> Site:
+    factory = session_factory(make_engine(database_url))
+    with transaction(factory) as s:
+        ensure_vaccine_products(s)
+        f = create_facility(s, code="LCU-001", name="Trạm Y tế xã Sơn Bình", province_code="12")
+        g = create_facility(
+            s, code="LCU-002", name="Trung tâm Y tế huyện Tam Đường", province_code="12"
+        )
+        for facility in (f, g):
+            create_lot(
+                s,
+                facility=facility,
+                number="FK1234",
+                product_code=COMIRNATY,
+                expires_on=TODAY + timedelta(days=90),
+                quantity=1000,
+            )
+        create_lot(
+            s,
+            facility=f,
+            number="OLD1",
+            product_code=COMIRNATY,
+            expires_on=TODAY - timedelta(days=1),
+            quantity=10,
+        )
+        staff = create_staff(s, username="nurse", password="pw", role=Role.SITE_STAFF, facility=f)
+        admin = create_staff(
+            s, username="padmin", password="pw", role=Role.PROVINCIAL_ADMIN, province_code="12"
+        )
+        other = create_staff(s, username="nurse2", password="pw", role=Role.SITE_STAFF, facility=g)
+        ids = (f.id, g.id)
+        actors = [
+            Actor(x.id, x.username, Role(x.role), x.facility_id, x.province_code)
+            for x in (staff, admin, other)
+        ]
+    return Site(factory, actors[0], actors[1], actors[2], *ids)
+
+
+def _person(site: Site, number: str = "012090000123", verified: bool = True) -> int:
+    with transaction(site.factory) as s:
+        person, _ = check_in(
+            s, site.staff, PersonData("cccd", number, "Đỗ Ngọc Vĩnh", "1990-03-09", "male"), NOW
+        )
+        if verified:
+            set_verification(s, site.admin, person.id, VerificationStatus.VERIFIED, None, NOW)
+        return person.id
+
+
+def _screen(
+    site: Site, person_id: int, actor: Actor | None = None, facility_id: int | None = None
+) -> None:
+    with transaction(site.factory) as s:
+        record_screening(
+            s,
+            actor or site.staff,
+            person_id=person_id,
+            facility_id=facility_id or site.facility_id,
+            outcome=ScreeningOutcome.ELIGIBLE,
+            reasons=[],
+            now=NOW,
+        )
+
+
+def _dose(site: Site, person_id: int, key: str, **overrides: object) -> DoseData:
+    values: dict[str, object] = dict(
+        idempotency_key=key,
+        person_id=person_id,
+        facility_id=site.facility_id,
+        lot_number="FK1234",
+        product_code=COMIRNATY,
+        dose_number=1,
+        given_on=TODAY,
+    )
+    values.update(overrides)
+    return DoseData(**values)  # type: ignore[arg-type]
+
+
+def test_check_in_never_duplicates_a_person(site: Site) -> None:
+    first = _person(site)
+    with transaction(site.factory) as s:
+        again, created = check_in(
+            s,
+            site.staff,
+            PersonData("cccd", "012090000123", "Đỗ Ngọc Vinh", "1990-03-09", "male"),
+            NOW,
+        )
+        assert (again.id, created) == (first, False)
+        assert again.mismatched_fields == [
+            "full_name"
+        ]  # the registered name is kept, the difference noted
+
+
+def test_a_dose_is_signed_the_same_day_and_verifies(site: Site) -> None:
+    person = _person(site)
+    _screen(site, person)
+    dsc = default_dsc()
+    with transaction(site.factory) as s:
+        dose, created = record_dose(s, site.staff, _dose(site, person, "k1"), NOW)
+        certificate = sign_now_if_possible(s, dose, FixedSigner(dsc.signer), NOW, "nurse")
+    assert created and certificate is not None
+    verdict = Verifier(StaticTrustStore.of(dsc.certificate), FixedClock(NOW)).verify(
+        certificate.hc1
+    )
+    assert verdict.valid, verdict.message
+    assert verdict.content is not None and verdict.content.dcc["nam"]["fnt"] == "DO"
+    assert verdict.content.dcc["v"][0]["ci"] == certificate.uvci
+    with transaction(site.factory) as s:
+        assert s.get(Dose, dose.id).sign_state == SignState.SIGNED  # type: ignore[union-attr]
+        assert audit.verify(s) == (5, None)  # register, verify, screen, record, sign
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "status"),
+    [
+        ({"lot_number": "NOPE"}, "LOT_NOT_FOUND", 422),
+        ({"lot_number": "OLD1"}, "LOT_EXPIRED", 422),
+        ({"product_code": "EU/1/20/1507"}, "LOT_PRODUCT_MISMATCH", 422),
+        ({"dose_number": 2}, "DOSE_NUMBER_INCONSISTENT", 422),
+        ({"given_on": TODAY + timedelta(days=1)}, "DATE_INVALID", 422),
+        ({"facility_id": 9999}, "FACILITY_NOT_FOUND", 404),
+    ],
+)
+def test_invalid_doses_are_refused_and_nothing_is_written(
+    site: Site, overrides: dict[str, object], code: str, status: int
+) -> None:
+    person = _person(site)
+    _screen(site, person)
+    with pytest.raises(ServiceError) as e, transaction(site.factory) as s:
+        record_dose(s, site.staff, _dose(site, person, "bad", **overrides), NOW)
+    assert (e.value.code, e.value.status) == (code, status)
+    with transaction(site.factory) as s:
+        assert s.scalar(select(func.count()).select_from(Dose)) == 0
+
+
+def test_screening_role_and_scope(site: Site) -> None:
+    person = _person(site)
+    with pytest.raises(ServiceError) as e, transaction(site.factory) as s:
+        record_dose(s, site.staff, _dose(site, person, "k"), NOW)
+    assert e.value.code == "SCREENING_REQUIRED"
+    _screen(site, person)
+    with pytest.raises(ServiceError) as e2, transaction(site.factory) as s:
+        record_dose(s, site.other_site_staff, _dose(site, person, "k"), NOW)  # another site's nurse
+    assert (e2.value.code, e2.value.status) == ("FORBIDDEN", 403)
+    auditor = Actor(99, "auditor", Role.AUDITOR)
+    with pytest.raises(ServiceError) as e3, transaction(site.factory) as s:
+        record_dose(s, auditor, _dose(site, person, "k"), NOW)
+    assert e3.value.status == 403
+
+
+def test_same_key_twice_is_one_dose_and_a_reused_key_is_refused(site: Site) -> None:
+    person = _person(site)
+    _screen(site, person)
+    with transaction(site.factory) as s:
+        first, created = record_dose(s, site.staff, _dose(site, person, "same"), NOW)
+    with transaction(site.factory) as s:
+        again, created_again = record_dose(s, site.staff, _dose(site, person, "same"), NOW)
+    assert (created, created_again, again.id) == (True, False, first.id)
+    with pytest.raises(ServiceError) as e, transaction(site.factory) as s:
+        record_dose(s, site.staff, _dose(site, person, "same", dose_number=2), NOW)
+    assert e.value.code == "IDEMPOTENCY_KEY_REUSED"
+
+
+def test_twenty_concurrent_submissions_of_one_key_make_one_dose(site: Site) -> None:
+    person = _person(site)
+    _screen(site, person)
+    results: list[str] = []
+    barrier = threading.Barrier(20)
+
+    def submit() -> None:
+        barrier.wait()
+        try:
+            with transaction(site.factory) as s:
+                _, created = record_dose(s, site.staff, _dose(site, person, "burst"), NOW)
+            results.append("created" if created else "existing")
+        except IntegrityError:  # lost the race on the unique key: the API answers with the winner
+            results.append("race")
+        except Exception as e:
+            results.append(type(e).__name__)
+
+    threads = [threading.Thread(target=submit) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with transaction(site.factory) as s:
+        assert s.scalar(select(func.count()).select_from(Dose)) == 1
+    assert results.count("created") == 1, results
+
+
+def test_the_same_person_at_two_sites_on_one_day_is_flagged_not_stored_twice(site: Site) -> None:
+    person = _person(site)
+    _screen(site, person)
+    _screen(site, person, site.other_site_staff, site.other_facility_id)
+    with transaction(site.factory) as s:
+        first, _ = record_dose(s, site.staff, _dose(site, person, "a"), NOW)
+    with transaction(site.factory) as s:
+        second, _ = record_dose(
+            s,
+            site.other_site_staff,
+            _dose(site, person, "b", facility_id=site.other_facility_id),
+            NOW,
+        )
+    assert second.probable_duplicate_of == first.id
+    assert second.sign_state == SignState.WAITING  # never signed while in doubt
+
+
+def test_unverified_doses_wait_then_the_backlog_signs_them(site: Site) -> None:
+    dsc = default_dsc()
+    people = [_person(site, f"0120900001{i:02d}", verified=False) for i in range(7)]
+    for i, person in enumerate(people):
+        _screen(site, person)
+        with transaction(site.factory) as s:
+            record_dose(s, site.staff, _dose(site, person, f"d{i}"), NOW)
+    with transaction(site.factory) as s:
+        assert backlog(s, site.facility_id) == {"waiting": 7, "pending": 0}
+        for person in people:
+            set_verification(s, site.admin, person, VerificationStatus.VERIFIED, None, NOW)
+        assert backlog(s) == {"waiting": 0, "pending": 7}
+    signed = sign_pending(site.factory, FixedSigner(dsc.signer), batch_size=3, clock=lambda: NOW)
+    assert signed == 7
+    with transaction(site.factory) as s:
+        assert backlog(s) == {"waiting": 0, "pending": 0}
+        uvcis = s.scalars(select(Certificate.uvci)).all()
+        assert len(uvcis) == len(set(uvcis)) == 7
+
+
+def test_no_active_dsc_leaves_the_backlog_alone(site: Site) -> None:
+    class NoSigner:
+        def signer(self, expires_at: datetime) -> None:
+            return None
+
+    person = _person(site)
+    _screen(site, person)
+    with transaction(site.factory) as s:
+        dose, _ = record_dose(s, site.staff, _dose(site, person, "k"), NOW)
+        assert sign_now_if_possible(s, dose, NoSigner(), NOW, "nurse") is None
+    assert sign_pending(site.factory, NoSigner()) == 0
+    with transaction(site.factory) as s:
+        assert backlog(s) == {"waiting": 0, "pending": 1}
