@@ -90,8 +90,14 @@ class FileRegistry(MemoryRegistry):
         self.path = path
         self._load()
 
+    def refresh(self) -> None:
+        """Re-read the file if another process changed it since it was last read."""
+        if self._mtime != _mtime(self.path):
+            self._load()
+
     def _load(self) -> None:
         self._records = {}
+        self._mtime = _mtime(self.path)
         if self.path.exists():
             try:
                 rows = json.loads(self.path.read_text(encoding="utf-8"))
@@ -124,6 +130,13 @@ class FileRegistry(MemoryRegistry):
         """Replace a record, on disk."""
         with self._locked():
             super().update(record)
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
 
 
 _DATETIMES = {"created_at", "activate_at", "usage_until", "not_after", "retired_at", "revoked_at"}

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from vaxpass.admin import DATA_OPTION, keys_group, trust_list_group
+from vaxpass.issuer_cli import audit_group, db_group, seed_demo, serve, sign_pending
 
 if TYPE_CHECKING:
     from verifier.signed_store import SignedTrustStore
@@ -341,6 +342,8 @@ def demo(data_dir: Path) -> None:
 
 main.add_command(keys_group)
 main.add_command(trust_list_group)
+for _command in (db_group, seed_demo, sign_pending, audit_group, serve):
+    main.add_command(_command)
 
 
 def _usage_error(message: str) -> NoReturn:

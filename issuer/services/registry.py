@@ -174,7 +174,7 @@ def set_verification(
     person.mismatched_fields = mismatched or None
     person.updated_at = now
     if status is VerificationStatus.VERIFIED:
-        for dose in person.doses:
+        for dose in _doses_of(session, person.id):
             if dose.sign_state == SignState.WAITING and dose.probable_duplicate_of is None:
                 dose.sign_state = SignState.PENDING
     audit.record(
@@ -294,7 +294,7 @@ def record_dose(session: Session, actor: Actor, data: DoseData, now: datetime) -
     if lot.expires_on < data.given_on:
         raise ServiceError("LOT_EXPIRED", f"lot {lot.number} expired on {lot.expires_on}", 422)
     _check_screening(session, person.id, facility.id, data.given_on)
-    counted = [d for d in person.doses if d.probable_duplicate_of is None]
+    counted = [d for d in _doses_of(session, person.id) if d.probable_duplicate_of is None]
     same_day = [d for d in counted if d.given_on == data.given_on]
     duplicate_of = None
     if same_day:
@@ -354,6 +354,11 @@ def _check_screening(session: Session, person_id: int, facility_id: int, day: da
         raise ServiceError("SCREENING_REQUIRED", "no screening for this person here today", 422)
     if latest.outcome not in SIGNABLE_SCREENING:
         raise ServiceError("SCREENING_REQUIRED", f"the screening says {latest.outcome}", 422)
+
+
+def _doses_of(session: Session, person_id: int) -> list[Dose]:
+    # queried, not the relationship: a dose added earlier in this session must count
+    return list(session.scalars(select(Dose).where(Dose.person_id == person_id).order_by(Dose.id)))
 
 
 def _facility(session: Session, facility_id: int) -> Facility:

@@ -1,0 +1,41 @@
+"""The issuer's HTTP shell: `create_app(config)`, a thin JSON API over the services."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from issuer.db import DEFAULT_URL, make_engine, session_factory
+from issuer.signer_source import PkiSignerSource
+from issuer.web import api, problems
+from issuer.web.context import Services
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the issuer app.
+
+    Config keys: ``DATABASE_URL`` (default ``VAXPASS_DATABASE_URL`` or SQLite under data/),
+    ``SIGNER_SOURCE`` (a `SignerSource`; default: the PKI under ``DATA_DIR``), ``DATA_DIR``
+    (default ``VAXPASS_DATA`` or ``data``), ``MAX_CONTENT_LENGTH`` (default 64 KiB).
+    """
+    app = Flask(__name__)
+    app.config.update(
+        DATABASE_URL=os.environ.get("VAXPASS_DATABASE_URL", DEFAULT_URL),
+        DATA_DIR=os.environ.get("VAXPASS_DATA", "data"),
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config or {})
+    source = app.config.get("SIGNER_SOURCE")
+    if source is None:
+        source = PkiSignerSource.from_data_dir(app.config["DATA_DIR"])
+    app.extensions["vaxpass"] = Services(
+        session_factory(make_engine(app.config["DATABASE_URL"])), source
+    )
+    app.register_blueprint(api.blueprint)
+    app.register_error_handler(problems.Problem, problems.render)
+    app.register_error_handler(HTTPException, problems.render_http)
+    return app

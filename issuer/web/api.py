@@ -1,0 +1,447 @@
+"""The JSON REST API under ``/api/v1``: thin handlers over `issuer.services`.
+
+Every handler: authenticate, parse and check the body, call one service in one transaction,
+answer JSON. Refusals are problems with stable codes (`issuer.web.problems`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, g, jsonify, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from hcert.qrcode import render_png
+from issuer.identity import (
+    DocumentKind,
+    IdentityError,
+    Sex,
+    check_cccd_number,
+    normalise_document,
+    normalise_name,
+    parse_cccd_qr,
+)
+from issuer.models import ApiToken, Certificate, Dose, Person, Role, ScreeningOutcome, Staff
+from issuer.models import VerificationStatus as Verification
+from issuer.passwords import check_password
+from issuer.services import audit
+from issuer.services.errors import ServiceError
+from issuer.services.registry import (
+    Actor,
+    DoseData,
+    PersonData,
+    backlog,
+    check_in,
+    find_by_idempotency_key,
+    record_dose,
+    record_screening,
+    set_verification,
+)
+from issuer.services.signing import current_certificate, sign_now_if_possible
+from issuer.web.context import services
+from issuer.web.openapi import OPENAPI
+from issuer.web.problems import Problem
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+TOKEN_LIFETIME = timedelta(hours=12)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    with services().sessions() as session, session.begin():
+        yield session
+
+
+# -- request helpers ----------------------------------------------------------------------------
+
+
+def _body() -> dict[str, Any]:
+    if not request.is_json:
+        raise Problem(
+            415, "UNSUPPORTED_MEDIA_TYPE", "send JSON with Content-Type: application/json"
+        )
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Problem(400, "MALFORMED_JSON", "the body is not a JSON object")
+    return body
+
+
+def _field(
+    body: dict[str, Any], name: str, kind: type, *, required: bool = True, max_len: int = 200
+) -> Any:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise Problem(422, "FIELD_MISSING", f"{name}: required")
+        return None
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise Problem(
+            422, "FIELD_INVALID", f"{name}: got {type(value).__name__}, expected an integer"
+        )
+    if kind is str and (not isinstance(value, str) or not value.strip() or len(value) > max_len):
+        raise Problem(
+            422,
+            "FIELD_INVALID",
+            f"{name}: expected a non-empty text of at most {max_len} characters",
+        )
+    if kind is list and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise Problem(422, "FIELD_INVALID", f"{name}: expected a list of texts")
+    return value
+
+
+def _date(body: dict[str, Any], name: str) -> date:
+    text = _field(body, name, str, max_len=10)
+    try:
+        return date.fromisoformat(text)
+    except ValueError as e:
+        raise Problem(422, "FIELD_INVALID", f"{name}: got {text!r}, expected YYYY-MM-DD") from e
+
+
+def _service_call(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except ServiceError as e:
+        if e.status == 403:
+            _audit_denial(e.message)
+        raise Problem(e.status, e.code, e.message) from e
+    except IdentityError as e:
+        raise Problem(422, str(e.code), e.message) from e
+
+
+def _audit_denial(reason: str) -> None:
+    actor: Actor | None = g.get("actor")
+    with _transaction() as s:
+        audit.record(
+            s,
+            at=_now(),
+            actor=actor.username if actor else "anonymous",
+            action="denied",
+            entity="request",
+            entity_id=f"{request.method} {request.path}",
+            details={"reason": reason},
+        )
+
+
+# -- authentication -----------------------------------------------------------------------------
+
+
+def authenticated(fn: F) -> F:
+    """Require a valid bearer token; the acting staff account becomes `g.actor`."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise Problem(
+                401, "UNAUTHORIZED", "send Authorization: Bearer <token> (POST /api/v1/auth/token)"
+            )
+        digest = hashlib.sha256(header.removeprefix("Bearer ").strip().encode()).hexdigest()
+        with _transaction() as s:
+            token = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+            if token is None or _aware(token.expires_at) < _now() or not token.staff.active:
+                raise Problem(401, "UNAUTHORIZED", "unknown or expired token")
+            st = token.staff
+            g.actor = Actor(st.id, st.username, Role(st.role), st.facility_id, st.province_code)
+        return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@blueprint.post("/auth/token")
+def issue_token() -> tuple[Response, int]:
+    """Exchange a username and password for a bearer token."""
+    body = _body()
+    username, password = _field(body, "username", str), _field(body, "password", str)
+    with _transaction() as s:
+        staff = s.scalar(select(Staff).where(Staff.username == username))
+        if staff is None or not staff.active or not check_password(password, staff.password_hash):
+            audit.record(s, at=_now(), actor=username, action="login-failed", entity="staff")
+            raise Problem(401, "UNAUTHORIZED", "wrong username or password")
+        token = secrets.token_urlsafe(32)
+        expires = _now() + TOKEN_LIFETIME
+        s.add(
+            ApiToken(
+                staff_id=staff.id,
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                created_at=_now(),
+                expires_at=expires,
+            )
+        )
+        audit.record(
+            s, at=_now(), actor=username, action="login", entity="staff", entity_id=staff.id
+        )
+    return jsonify(token=token, expires_at=_iso(expires), role=staff.role), 201
+
+
+# -- persons --------------------------------------------------------------------------------------
+
+
+@blueprint.post("/persons/check-in")
+@authenticated
+def check_in_person() -> tuple[Response, int]:
+    """Check a person in from the citizen-ID QR line, or from typed identity data."""
+    body = _body()
+    data = _person_data(body)
+    with _transaction() as s:
+        person, created = _service_call(lambda: check_in(s, g.actor, data, _now()))
+        out = _person_json(person)
+    return jsonify(out), 201 if created else 200
+
+
+def _person_data(body: dict[str, Any]) -> PersonData:
+    commune, phone = (
+        _field(body, "commune_code", str, required=False, max_len=10),
+        _field(body, "phone", str, required=False, max_len=20),
+    )
+    if "qr" in body:
+        card = _service_call(lambda: parse_cccd_qr(_field(body, "qr", str, max_len=1000)))
+        mismatches = check_cccd_number(card.id_number, card.date_of_birth, card.sex)
+        if mismatches:
+            raise Problem(
+                422, "CCCD_INCONSISTENT", "the ID number disagrees with: " + ", ".join(mismatches)
+            )
+        return PersonData(
+            "cccd",
+            card.id_number,
+            card.full_name,
+            card.date_of_birth.isoformat(),
+            card.sex.value,
+            "VN",
+            commune,
+            phone,
+        )
+    kind = _field(body, "document_kind", str, max_len=10)
+    try:
+        document_kind = DocumentKind(kind)
+    except ValueError as e:
+        raise Problem(422, "FIELD_INVALID", "document_kind: expected cccd, cmnd or passport") from e
+    number = _service_call(
+        lambda: normalise_document(document_kind, _field(body, "document_number", str, max_len=20))
+    )
+    dob = _date(body, "date_of_birth")
+    sex_text = _field(body, "sex", str, max_len=10)
+    try:
+        sex = Sex(sex_text)
+    except ValueError as e:
+        raise Problem(422, "FIELD_INVALID", "sex: expected male or female") from e
+    if document_kind is DocumentKind.CCCD and (mismatches := check_cccd_number(number, dob, sex)):
+        raise Problem(
+            422, "CCCD_INCONSISTENT", "the ID number disagrees with: " + ", ".join(mismatches)
+        )
+    nationality = _field(body, "nationality", str, required=False, max_len=2) or "VN"
+    return PersonData(
+        document_kind.value,
+        number,
+        normalise_name(_field(body, "full_name", str, max_len=120)),
+        dob.isoformat(),
+        sex.value,
+        nationality,
+        commune,
+        phone,
+    )
+
+
+@blueprint.get("/persons/<int:person_id>")
+@authenticated
+def get_person(person_id: int) -> Response:
+    """A person with their doses."""
+    with _transaction() as s:
+        person = s.get(Person, person_id)
+        if person is None:
+            raise Problem(404, "PERSON_NOT_FOUND", f"no person {person_id}")
+        return jsonify(_person_json(person) | {"doses": [_dose_json(s, d) for d in person.doses]})
+
+
+@blueprint.post("/persons/<int:person_id>/verification")
+@authenticated
+def verify_person(person_id: int) -> Response:
+    """Record the result of checking a person against the resident registry."""
+    body = _body()
+    try:
+        status = Verification(_field(body, "status", str, max_len=12))
+    except ValueError as e:
+        raise Problem(
+            422, "FIELD_INVALID", "status: verified, mismatch, not_found or unverified"
+        ) from e
+    fields = _field(body, "mismatched_fields", list, required=False)
+    with _transaction() as s:
+        person = _service_call(
+            lambda: set_verification(s, g.actor, person_id, status, fields, _now())
+        )
+        return jsonify(_person_json(person))
+
+
+# -- screening, doses, certificates --------------------------------------------------------------
+
+
+@blueprint.post("/screenings")
+@authenticated
+def screen() -> tuple[Response, int]:
+    """Record a screening before a dose."""
+    body = _body()
+    try:
+        outcome = ScreeningOutcome(_field(body, "outcome", str, max_len=20))
+    except ValueError as e:
+        raise Problem(
+            422, "FIELD_INVALID", "outcome: " + ", ".join(o.value for o in ScreeningOutcome)
+        ) from e
+    person_id, facility_id = _field(body, "person_id", int), _field(body, "facility_id", int)
+    reasons = _field(body, "reasons", list, required=False) or []
+    with _transaction() as s:
+        screening = _service_call(
+            lambda: record_screening(
+                s,
+                g.actor,
+                person_id=person_id,
+                facility_id=facility_id,
+                outcome=outcome,
+                reasons=reasons,
+                now=_now(),
+            )
+        )
+        return jsonify(id=screening.id, outcome=screening.outcome, at=_iso(screening.at)), 201
+
+
+@blueprint.post("/doses")
+@authenticated
+def record() -> tuple[Response, int]:
+    """Record a dose; the Idempotency-Key header makes a retry return the first answer."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > 80:
+        raise Problem(
+            400, "IDEMPOTENCY_KEY_MISSING", "send an Idempotency-Key header (at most 80 characters)"
+        )
+    body = _body()
+    data = DoseData(
+        idempotency_key=key,
+        person_id=_field(body, "person_id", int),
+        facility_id=_field(body, "facility_id", int),
+        lot_number=_field(body, "lot_number", str, max_len=40),
+        product_code=_field(body, "product_code", str, max_len=40),
+        dose_number=_field(body, "dose_number", int),
+        given_on=_date(body, "given_on"),
+    )
+    source = services().signer_source
+    try:
+        with _transaction() as s:
+            dose, created = _service_call(lambda: record_dose(s, g.actor, data, _now()))
+            if created and source is not None:
+                sign_now_if_possible(s, dose, source, _now(), g.actor.username)
+            out = _dose_json(s, dose)
+    except (IntegrityError, OperationalError):
+        # a concurrent request with the same key won the race: answer with its dose
+        with _transaction() as s:
+            dose = find_by_idempotency_key(s, key)
+            if dose is None:
+                raise
+            out, created = _dose_json(s, dose), False
+    return jsonify(out), 201 if created else 200
+
+
+@blueprint.get("/doses/<int:dose_id>/certificate")
+@authenticated
+def certificate(dose_id: int) -> Response:
+    """The dose's signed certificate (404 while it is not signed yet)."""
+    with _transaction() as s:
+        return jsonify(_certificate_json(_certificate(s, dose_id)))
+
+
+@blueprint.get("/doses/<int:dose_id>/certificate.png")
+@authenticated
+def certificate_png(dose_id: int) -> Response:
+    """The certificate's QR code as a PNG (alphanumeric mode, error correction Q)."""
+    with _transaction() as s:
+        text = _certificate(s, dose_id).hc1
+    return Response(render_png(text, scale=6), mimetype="image/png")
+
+
+@blueprint.get("/facilities/<int:facility_id>/backlog")
+@authenticated
+def facility_backlog(facility_id: int) -> Response:
+    """Unsigned doses of one facility: waiting (identity not verified) and pending (to sign)."""
+    with _transaction() as s:
+        return jsonify(facility_id=facility_id, **backlog(s, facility_id))
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 document of this API."""
+    return jsonify(OPENAPI)
+
+
+# -- JSON shapes ----------------------------------------------------------------------------------
+
+
+def _certificate(s: Session, dose_id: int) -> Certificate:
+    if s.get(Dose, dose_id) is None:
+        raise Problem(404, "DOSE_NOT_FOUND", f"no dose {dose_id}")
+    found = current_certificate(s, dose_id)
+    if found is None:
+        raise Problem(
+            404, "CERTIFICATE_NOT_SIGNED", "this dose is not signed yet (see the backlog)"
+        )
+    return found
+
+
+def _person_json(p: Person) -> dict[str, Any]:
+    return {
+        "id": p.id,
+        "document_kind": p.document_kind,
+        "document_number": p.document_number,
+        "full_name": p.full_name,
+        "family_name_t": p.family_name_t,
+        "given_name_t": p.given_name_t,
+        "date_of_birth": p.date_of_birth,
+        "sex": p.sex,
+        "nationality": p.nationality,
+        "verification": p.verification,
+        "mismatched_fields": p.mismatched_fields or [],
+    }
+
+
+def _dose_json(s: Session, d: Dose) -> dict[str, Any]:
+    cert = current_certificate(s, d.id)
+    return {
+        "id": d.id,
+        "person_id": d.person_id,
+        "facility_id": d.facility_id,
+        "product_code": d.product_code,
+        "lot_number": d.lot.number,
+        "dose_number": d.dose_number,
+        "given_on": d.given_on.isoformat(),
+        "sign_state": d.sign_state,
+        "probable_duplicate_of": d.probable_duplicate_of,
+        "certificate": _certificate_json(cert) if cert else None,
+    }
+
+
+def _certificate_json(c: Certificate) -> dict[str, Any]:
+    return {
+        "uvci": c.uvci,
+        "kid": c.dsc_kid,
+        "issued_at": _iso(c.issued_at),
+        "expires_at": _iso(c.expires_at),
+        "status": c.status,
+        "hc1": c.hc1,
+    }
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
+def _iso(t: datetime) -> str:
+    return _aware(t).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,307 @@
+"""The OpenAPI 3.1 document of ``/api/v1`` (checked against the implementation in the tests)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_PROBLEM = {"$ref": "#/components/responses/Problem"}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _op(
+    summary: str,
+    responses: dict[str, Any],
+    body: dict[str, Any] | None = None,
+    auth: bool = True,
+    params: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {**responses, "4XX": _PROBLEM}}
+    if body is not None:
+        op["requestBody"] = {"required": True, **_json(body)}
+    if not auth:
+        op["security"] = []
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _id_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+_TEXT = {"type": "string", "minLength": 1}
+_DATE = {"type": "string", "format": "date"}
+
+OPENAPI: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "vaxpass issuer",
+        "version": "1",
+        "description": "Viet Nam COVID-19 vaccination registry and same-day signing.",
+    },
+    "servers": [{"url": "/"}],
+    "security": [{"bearer": []}],
+    "paths": {
+        "/api/v1/auth/token": {
+            "post": _op(
+                "Exchange username and password for a bearer token",
+                {"201": {"description": "token", **_json(_ref("Token"))}},
+                {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {"username": _TEXT, "password": _TEXT},
+                },
+                auth=False,
+            )
+        },
+        "/api/v1/persons/check-in": {
+            "post": _op(
+                "Check a person in (CCCD QR line, or typed identity); never duplicates a person",
+                {
+                    "200": {"description": "known person", **_json(_ref("Person"))},
+                    "201": {"description": "registered", **_json(_ref("Person"))},
+                },
+                {
+                    "oneOf": [
+                        {"type": "object", "required": ["qr"], "properties": {"qr": _TEXT}},
+                        {
+                            "type": "object",
+                            "required": [
+                                "document_kind",
+                                "document_number",
+                                "full_name",
+                                "date_of_birth",
+                                "sex",
+                            ],
+                            "properties": {
+                                "document_kind": {"enum": ["cccd", "cmnd", "passport"]},
+                                "document_number": _TEXT,
+                                "full_name": _TEXT,
+                                "date_of_birth": _DATE,
+                                "sex": {"enum": ["male", "female"]},
+                                "nationality": _TEXT,
+                                "commune_code": _TEXT,
+                                "phone": _TEXT,
+                            },
+                        },
+                    ]
+                },
+            )
+        },
+        "/api/v1/persons/{person_id}": {
+            "get": _op(
+                "A person with their doses",
+                {"200": {"description": "person", **_json(_ref("Person"))}},
+                params=[_id_param("person_id")],
+            )
+        },
+        "/api/v1/persons/{person_id}/verification": {
+            "post": _op(
+                "Record identity verification against the resident registry",
+                {"200": {"description": "person", **_json(_ref("Person"))}},
+                {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {
+                        "status": {"enum": ["unverified", "verified", "mismatch", "not_found"]},
+                        "mismatched_fields": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                params=[_id_param("person_id")],
+            )
+        },
+        "/api/v1/screenings": {
+            "post": _op(
+                "Record a screening",
+                {"201": {"description": "screening", **_json({"type": "object"})}},
+                {
+                    "type": "object",
+                    "required": ["person_id", "facility_id", "outcome"],
+                    "properties": {
+                        "person_id": {"type": "integer"},
+                        "facility_id": {"type": "integer"},
+                        "outcome": {
+                            "enum": [
+                                "eligible",
+                                "precaution",
+                                "postpone",
+                                "contraindicated",
+                                "refer",
+                            ]
+                        },
+                        "reasons": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+            )
+        },
+        "/api/v1/doses": {
+            "post": _op(
+                "Record a dose (idempotent on its Idempotency-Key); signed at once when possible",
+                {
+                    "200": {"description": "replayed", **_json(_ref("Dose"))},
+                    "201": {"description": "recorded", **_json(_ref("Dose"))},
+                },
+                {
+                    "type": "object",
+                    "required": [
+                        "person_id",
+                        "facility_id",
+                        "lot_number",
+                        "product_code",
+                        "dose_number",
+                        "given_on",
+                    ],
+                    "properties": {
+                        "person_id": {"type": "integer"},
+                        "facility_id": {"type": "integer"},
+                        "lot_number": _TEXT,
+                        "product_code": _TEXT,
+                        "dose_number": {"type": "integer", "minimum": 1},
+                        "given_on": _DATE,
+                    },
+                },
+                params=[
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 80},
+                    }
+                ],
+            )
+        },
+        "/api/v1/doses/{dose_id}/certificate": {
+            "get": _op(
+                "The dose's signed certificate",
+                {"200": {"description": "certificate", **_json(_ref("Certificate"))}},
+                params=[_id_param("dose_id")],
+            )
+        },
+        "/api/v1/doses/{dose_id}/certificate.png": {
+            "get": _op(
+                "The certificate's QR code",
+                {
+                    "200": {
+                        "description": "PNG",
+                        "content": {
+                            "image/png": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    }
+                },
+                params=[_id_param("dose_id")],
+            )
+        },
+        "/api/v1/facilities/{facility_id}/backlog": {
+            "get": _op(
+                "Unsigned doses of a facility",
+                {
+                    "200": {
+                        "description": "counts",
+                        **_json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "facility_id": {"type": "integer"},
+                                    "waiting": {"type": "integer"},
+                                    "pending": {"type": "integer"},
+                                },
+                            }
+                        ),
+                    }
+                },
+                params=[_id_param("facility_id")],
+            )
+        },
+        "/api/v1/openapi.json": {
+            "get": _op(
+                "This document",
+                {"200": {"description": "OpenAPI", **_json({"type": "object"})}},
+                auth=False,
+            )
+        },
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "responses": {
+            "Problem": {
+                "description": "an error with a stable code (RFC 9457)",
+                "content": {"application/problem+json": {"schema": _ref("Problem")}},
+            }
+        },
+        "schemas": {
+            "Problem": {
+                "type": "object",
+                "required": ["status", "code", "detail"],
+                "properties": {
+                    "type": {"type": "string"},
+                    "title": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "detail": {"type": "string"},
+                },
+            },
+            "Token": {
+                "type": "object",
+                "required": ["token", "expires_at", "role"],
+                "properties": {
+                    "token": {"type": "string"},
+                    "expires_at": {"type": "string"},
+                    "role": {"type": "string"},
+                },
+            },
+            "Person": {
+                "type": "object",
+                "required": ["id", "document_kind", "full_name", "verification"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "document_kind": {"type": "string"},
+                    "document_number": {"type": "string"},
+                    "full_name": {"type": "string"},
+                    "family_name_t": {"type": "string"},
+                    "given_name_t": {"type": "string"},
+                    "date_of_birth": {"type": "string"},
+                    "sex": {"type": "string"},
+                    "nationality": {"type": "string"},
+                    "verification": {"type": "string"},
+                    "mismatched_fields": {"type": "array", "items": {"type": "string"}},
+                    "doses": {"type": "array", "items": _ref("Dose")},
+                },
+            },
+            "Dose": {
+                "type": "object",
+                "required": ["id", "person_id", "dose_number", "sign_state"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "person_id": {"type": "integer"},
+                    "facility_id": {"type": "integer"},
+                    "product_code": {"type": "string"},
+                    "lot_number": {"type": "string"},
+                    "dose_number": {"type": "integer"},
+                    "given_on": {"type": "string"},
+                    "sign_state": {"enum": ["waiting", "pending", "signed"]},
+                    "probable_duplicate_of": {"type": ["integer", "null"]},
+                    "certificate": {"oneOf": [_ref("Certificate"), {"type": "null"}]},
+                },
+            },
+            "Certificate": {
+                "type": "object",
+                "required": ["uvci", "hc1", "status"],
+                "properties": {
+                    "uvci": {"type": "string"},
+                    "kid": {"type": "string"},
+                    "issued_at": {"type": "string"},
+                    "expires_at": {"type": "string"},
+                    "status": {"type": "string"},
+                    "hc1": {"type": "string"},
+                },
+            },
+        },
+    },
+}

@@ -1,0 +1,266 @@
+"""The REST API end to end on SQLite and PostgreSQL: log in, check in, record, fetch, verify."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from hcert.clock import FixedClock
+from issuer.db import make_engine, session_factory, transaction
+from issuer.models import AuditRecord, Dose, Role
+from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
+from issuer.seed import cccd_number
+from issuer.services.signing import FixedSigner
+from issuer.web import create_app
+from tests.factories import default_dsc
+from verifier.qr import decode_qr_image
+from verifier.trust_store import StaticTrustStore
+from verifier.verifier import Verifier
+
+TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture
+def client(database_url: str) -> FlaskClient:
+    factory = session_factory(make_engine(database_url))
+    with transaction(factory) as s:
+        ensure_vaccine_products(s)
+        site = create_facility(s, code="LCU-001", name="Trạm Y tế xã Sơn Bình", province_code="12")
+        create_facility(s, code="HNI-001", name="Trạm Y tế phường Phúc Xá", province_code="01")
+        create_lot(
+            s,
+            facility=site,
+            number="FK1234",
+            product_code="EU/1/20/1528",
+            expires_on=TODAY + timedelta(days=90),
+            quantity=100,
+        )
+        create_lot(
+            s,
+            facility=site,
+            number="OLD1",
+            product_code="EU/1/20/1528",
+            expires_on=TODAY - timedelta(days=1),
+            quantity=100,
+        )
+        create_staff(s, username="nurse", password="nurse-pw", role=Role.SITE_STAFF, facility=site)
+        create_staff(
+            s,
+            username="padmin",
+            password="padmin-pw",
+            role=Role.PROVINCIAL_ADMIN,
+            province_code="12",
+        )
+        create_staff(s, username="auditor", password="auditor-pw", role=Role.AUDITOR)
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SIGNER_SOURCE": FixedSigner(default_dsc().signer),
+            "TESTING": True,
+        }
+    )
+    return app.test_client()
+
+
+def _login(client: FlaskClient, user: str) -> dict[str, str]:
+    r = client.post("/api/v1/auth/token", json={"username": user, "password": f"{user}-pw"})
+    assert r.status_code == 201, r.json
+    return {"Authorization": f"Bearer {r.json['token']}"}  # type: ignore[index]
+
+
+def _qr_line(born: str = "1990-03-09") -> str:
+    import random
+
+    number = cccd_number(random.Random(1), datetime.fromisoformat(born).date(), male=True)
+    d = datetime.fromisoformat(born)
+    return f"{number}|012345678|Đỗ Ngọc Vĩnh|{d:%d%m%Y}|Nam|Bản Sơn Bình, Tam Đường, Lai Châu|01012022\r\n"
+
+
+def _dose_body(person_id: int, **overrides: Any) -> dict[str, Any]:
+    return {
+        "person_id": person_id,
+        "facility_id": 1,
+        "lot_number": "FK1234",
+        "product_code": "EU/1/20/1528",
+        "dose_number": 1,
+        "given_on": TODAY.isoformat(),
+    } | overrides
+
+
+def _checked_in_and_screened(client: FlaskClient, nurse: dict[str, str]) -> int:
+    r = client.post("/api/v1/persons/check-in", json={"qr": _qr_line()}, headers=nurse)
+    assert r.status_code == 201, r.json
+    person = r.json["id"]  # type: ignore[index]
+    r = client.post(
+        f"/api/v1/persons/{person}/verification",
+        json={"status": "verified"},
+        headers=_login(client, "padmin"),
+    )
+    assert r.status_code == 200, r.json
+    r = client.post(
+        "/api/v1/screenings",
+        json={"person_id": person, "facility_id": 1, "outcome": "eligible"},
+        headers=nurse,
+    )
+    assert r.status_code == 201, r.json
+    return int(person)
+
+
+def test_the_curl_session(client: FlaskClient) -> None:
+    nurse = _login(client, "nurse")
+    person = _checked_in_and_screened(client, nurse)
+    again = client.post("/api/v1/persons/check-in", json={"qr": _qr_line()}, headers=nurse)
+    assert (again.status_code, again.json["id"]) == (200, person)  # type: ignore[index]
+
+    r = client.post(
+        "/api/v1/doses", json=_dose_body(person), headers=nurse | {"Idempotency-Key": "site1-0001"}
+    )
+    assert r.status_code == 201, r.json
+    dose = r.json
+    assert dose["sign_state"] == "signed" and dose["certificate"]["hc1"].startswith("HC1:")  # type: ignore[index]
+    replay = client.post(
+        "/api/v1/doses", json=_dose_body(person), headers=nurse | {"Idempotency-Key": "site1-0001"}
+    )
+    assert (replay.status_code, replay.json["id"]) == (200, dose["id"])  # type: ignore[index]
+
+    cert = client.get(f"/api/v1/doses/{dose['id']}/certificate", headers=nurse).json  # type: ignore[index]
+    png = client.get(f"/api/v1/doses/{dose['id']}/certificate.png", headers=nurse)  # type: ignore[index]
+    assert png.mimetype == "image/png"
+    text = decode_qr_image(png.data)
+    assert text == cert["hc1"]  # type: ignore[index]
+    verdict = Verifier(
+        StaticTrustStore.of(default_dsc().certificate), FixedClock(datetime.now(UTC))
+    ).verify(text)
+    assert verdict.valid, verdict.message
+    assert verdict.content is not None
+    assert verdict.content.dcc["nam"] == {
+        "fn": "Đỗ",
+        "gn": "Ngọc Vĩnh",
+        "fnt": "DO",
+        "gnt": "NGOC<VINH",
+    }
+    assert verdict.content.dcc["v"][0]["ci"] == cert["uvci"]  # type: ignore[index]
+
+    backlog = client.get("/api/v1/facilities/1/backlog", headers=nurse).json
+    assert backlog == {"facility_id": 1, "waiting": 0, "pending": 0}
+
+
+@pytest.mark.parametrize(
+    ("make_request", "status", "code"),
+    [
+        (
+            lambda c, h, p: c.post(
+                "/api/v1/doses",
+                data="{not json",
+                headers=h | {"Idempotency-Key": "x"},
+                content_type="application/json",
+            ),
+            400,
+            "MALFORMED_JSON",
+        ),
+        (lambda c, h, p: c.post("/api/v1/doses", json=_dose_body(p)), 401, "UNAUTHORIZED"),
+        (
+            lambda c, h, p: c.post("/api/v1/doses", json=_dose_body(p), headers=h),
+            400,
+            "IDEMPOTENCY_KEY_MISSING",
+        ),
+        (
+            lambda c, h, p: c.post(
+                "/api/v1/doses",
+                json=_dose_body(p, facility_id=77),
+                headers=h | {"Idempotency-Key": "x"},
+            ),
+            404,
+            "FACILITY_NOT_FOUND",
+        ),
+        (
+            lambda c, h, p: c.post(
+                "/api/v1/doses",
+                json=_dose_body(p, facility_id=2),
+                headers=h | {"Idempotency-Key": "x"},
+            ),
+            403,
+            "FORBIDDEN",
+        ),
+        (
+            lambda c, h, p: c.post(
+                "/api/v1/doses",
+                json=_dose_body(p, lot_number="OLD1"),
+                headers=h | {"Idempotency-Key": "x"},
+            ),
+            422,
+            "LOT_EXPIRED",
+        ),
+        (
+            lambda c, h, p: c.post(
+                "/api/v1/doses",
+                json=_dose_body(p, dose_number="one"),
+                headers=h | {"Idempotency-Key": "x"},
+            ),
+            422,
+            "FIELD_INVALID",
+        ),
+        (
+            lambda c, h, p: c.post(
+                "/api/v1/doses",
+                data=json.dumps({"pad": "x" * 70_000}),
+                headers=h | {"Idempotency-Key": "x"},
+                content_type="application/json",
+            ),
+            413,
+            "BODY_TOO_LARGE",
+        ),
+        (
+            lambda c, h, p: c.post("/api/v1/persons/check-in", json={"qr": "012|bad"}, headers=h),
+            422,
+            "CCCD_QR_MALFORMED",
+        ),
+    ],
+)
+def test_bad_requests_get_a_clear_problem_and_write_nothing(
+    client: FlaskClient, make_request: Any, status: int, code: str, database_url: str
+) -> None:
+    nurse = _login(client, "nurse")
+    person = _checked_in_and_screened(client, nurse)
+    r = make_request(client, nurse, person)
+    assert r.status_code == status, r.data
+    assert r.mimetype == "application/problem+json"
+    assert r.json["code"] == code  # type: ignore[index]
+    with session_factory(make_engine(database_url))() as s:
+        assert s.scalar(select(func.count()).select_from(Dose)) == 0
+
+
+def test_a_wrong_role_is_a_403_and_is_audited(client: FlaskClient, database_url: str) -> None:
+    nurse = _login(client, "nurse")
+    person = _checked_in_and_screened(client, nurse)
+    r = client.post(
+        "/api/v1/doses",
+        json=_dose_body(person),
+        headers=_login(client, "auditor") | {"Idempotency-Key": "a"},
+    )
+    assert (r.status_code, r.json["code"]) == (403, "FORBIDDEN")  # type: ignore[index]
+    with session_factory(make_engine(database_url))() as s:
+        denied = s.scalars(select(AuditRecord).where(AuditRecord.action == "denied")).all()
+        assert [(d.actor, d.entity_id) for d in denied] == [("auditor", "POST /api/v1/doses")]
+
+
+def test_wrong_password_and_unknown_routes(client: FlaskClient) -> None:
+    r = client.post("/api/v1/auth/token", json={"username": "nurse", "password": "nope"})
+    assert (r.status_code, r.json["code"]) == (401, "UNAUTHORIZED")  # type: ignore[index]
+    r = client.get("/api/v1/nothing-here")
+    assert (r.status_code, r.mimetype) == (404, "application/problem+json")
+
+
+def test_openapi_document_lists_every_route(client: FlaskClient) -> None:
+    doc = client.get("/api/v1/openapi.json").json
+    app_routes = {
+        str(rule).replace("<int:", "{").replace(">", "}")
+        for rule in client.application.url_map.iter_rules()
+        if str(rule).startswith("/api/v1")
+    }
+    assert set(doc["paths"]) == app_routes  # type: ignore[index]
