@@ -25,10 +25,17 @@ sysdeps:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
-# Until the issuer service exists: create development keys (once), sign a demo certificate,
-# draw its QR code, read it back from the pixels and verify it, all on the terminal.
+# The issuer on SQLite with demo data: a development PKI (created once; it also signs, draws,
+# reads back and verifies a demo certificate on the terminal), the database migrated, a demo
+# province seeded once, its backlog signed, then the API on http://127.0.0.1:8000/api/v1.
+export VAXPASS_DATA := $(DATA)
+export VAXPASS_DATABASE_URL ?= sqlite:///$(DATA)/vaxpass.db
 run: $(STAMP)
-	VAXPASS_DATA=$(DATA) $(BIN)/vaxpass demo
+	$(BIN)/vaxpass demo
+	$(BIN)/vaxpass db upgrade
+	@[ -f $(DATA)/demo-credentials.txt ] || $(BIN)/vaxpass seed-demo
+	$(BIN)/vaxpass sign-pending
+	$(BIN)/vaxpass serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
