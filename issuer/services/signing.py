@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from hcert import codec
 from hcert.cose import Signer
 from hcert.dcc import to_json_obj, vaccination_payload
+from hcert.errors import HcertError
 from hcert.uvci import new_uvci
 from issuer.models import Certificate, CertificateStatus, Dose, Person, SignState, VaccineProduct
 from issuer.services import audit
@@ -54,7 +55,14 @@ def build_certificate(
     now: datetime,
     validity: timedelta = DEFAULT_VALIDITY,
 ) -> Certificate:
-    """Sign one dose into a certificate row (not yet added to a session)."""
+    """Sign one dose into a certificate row (not yet added to a session).
+
+    Raises:
+        ValueError: the person has no ICAO transliteration of their name (a name in a script
+            ICAO 9303 does not cover: staff must enter it as in the passport's MRZ).
+    """
+    if not (person.family_name_t or person.given_name_t):
+        raise ValueError("no transliterated name (fnt/gnt): enter it as written in the passport MRZ")
     uvci = new_uvci()
     payload = vaccination_payload(
         family_name=person.family_name,
@@ -86,24 +94,46 @@ def build_certificate(
 def sign_batch(
     session: Session, doses: Sequence[Dose], signer: Signer, now: datetime, actor: str
 ) -> list[Certificate]:
-    """Sign `doses` (already claimed) and mark them signed, in the caller's transaction."""
+    """Sign `doses` (already claimed) and mark them signed, in the caller's transaction.
+
+    A dose whose data cannot make a valid certificate (a name with no transliteration, say)
+    is set back to WAITING with the reason in the audit log, so that one bad record never blocks
+    the backlog.
+    """
     products = {p.code: p for p in session.scalars(select(VaccineProduct))}
-    certificates = [
-        build_certificate(d, d.person, products[d.product_code], signer, now) for d in doses
-    ]
+    certificates, signed, refused = [], [], {}
+    for dose in doses:
+        try:
+            certificates.append(
+                build_certificate(dose, dose.person, products[dose.product_code], signer, now)
+            )
+            signed.append(dose.id)
+        except (HcertError, ValueError) as e:
+            refused[dose.id] = str(e)
     session.add_all(certificates)
-    session.execute(
-        update(Dose).where(Dose.id.in_([d.id for d in doses])).values(sign_state=SignState.SIGNED)
-    )
-    if doses:
+    if signed:
+        session.execute(update(Dose).where(Dose.id.in_(signed)).values(sign_state=SignState.SIGNED))
         audit.record(
             session,
             at=now,
             actor=actor,
             action="sign",
             entity="dose",
-            entity_id=f"{doses[0].id}..{doses[-1].id}",
-            details={"count": len(doses), "kid": signer.kid.hex()},
+            entity_id=f"{signed[0]}..{signed[-1]}",
+            details={"count": len(signed), "kid": signer.kid.hex()},
+        )
+    if refused:
+        session.execute(
+            update(Dose).where(Dose.id.in_(refused)).values(sign_state=SignState.WAITING)
+        )
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action="sign-refused",
+            entity="dose",
+            entity_id=None,
+            details={str(k): v for k, v in refused.items()},
         )
     return certificates
 
@@ -147,8 +177,8 @@ def sign_pending(
             doses = claim(session, batch_size)
             if not doses:
                 return total
-            sign_batch(session, doses, signer, now, actor)
-        total += len(doses)
+            signed = len(sign_batch(session, doses, signer, now, actor))
+        total += signed
         progress(len(doses))
 
 
@@ -161,9 +191,9 @@ def sign_now_if_possible(
     signer = source.signer(now + DEFAULT_VALIDITY)
     if signer is None:
         return None
-    [certificate] = sign_batch(session, [dose], signer, now, actor)
-    dose.sign_state = SignState.SIGNED
-    return certificate
+    certificates = sign_batch(session, [dose], signer, now, actor)
+    session.refresh(dose)
+    return certificates[0] if certificates else None
 
 
 def current_certificate(session: Session, dose_id: int) -> Certificate | None:

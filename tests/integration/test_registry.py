@@ -287,3 +287,28 @@ def test_no_active_dsc_leaves_the_backlog_alone(site: Site) -> None:
     assert sign_pending(site.factory, NoSigner()) == 0
     with transaction(site.factory) as s:
         assert backlog(s) == {"waiting": 0, "pending": 1}
+
+
+def test_a_dose_that_cannot_make_a_valid_certificate_never_blocks_the_backlog(site: Site) -> None:
+    good = _person(site, "012090000201")
+    with transaction(site.factory) as s:  # a name with nothing ICAO 9303 can transliterate
+        bad, _ = check_in(
+            s,
+            site.staff,
+            PersonData("passport", "E1234567", "王伟", "1985-01-01", "male", nationality="CN"),
+            NOW,
+        )
+        set_verification(s, site.admin, bad.id, VerificationStatus.VERIFIED, None, NOW)
+        bad_id = bad.id
+    for i, person in enumerate((bad_id, good)):
+        _screen(site, person)
+        with transaction(site.factory) as s:
+            record_dose(s, site.staff, _dose(site, person, f"b{i}"), NOW)
+    assert sign_pending(site.factory, FixedSigner(default_dsc().signer), clock=lambda: NOW) == 1
+    with transaction(site.factory) as s:
+        states = dict(s.execute(select(Dose.person_id, Dose.sign_state)).all())
+        assert states == {bad_id: SignState.WAITING, good: SignState.SIGNED}
+        refused = s.scalars(
+            select(audit.AuditRecord).where(audit.AuditRecord.action == "sign-refused")
+        ).all()
+        assert len(refused) == 1 and "no transliterated name" in str(refused[0].details)
