@@ -62,7 +62,7 @@ def build_certificate(
             ICAO 9303 does not cover: staff must enter it as in the passport's MRZ).
     """
     if not (person.family_name_t or person.given_name_t):
-        raise ValueError("no transliterated name (fnt/gnt): enter it as written in the passport MRZ")
+        raise ValueError("no transliterated name (fnt/gnt): enter it as in the passport MRZ")
     uvci = new_uvci()
     payload = vaccination_payload(
         family_name=person.family_name,
