@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -12,13 +13,15 @@ from issuer.db import DEFAULT_URL, make_engine, session_factory
 from issuer.signer_source import PkiSignerSource
 from issuer.web import api, problems
 from issuer.web.context import Services
+from trust_list.service import FileRevocations
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the issuer app.
 
     Config keys: ``DATABASE_URL`` (default ``VAXPASS_DATABASE_URL`` or SQLite under data/),
-    ``SIGNER_SOURCE`` (a `SignerSource`; default: the PKI under ``DATA_DIR``), ``DATA_DIR``
+    ``SIGNER_SOURCE`` (a `SignerSource`; default: the PKI under ``DATA_DIR``), ``REVOCATIONS``
+    (default: the trust list's revocation file under ``DATA_DIR``), ``DATA_DIR``
     (default ``VAXPASS_DATA`` or ``data``), ``MAX_CONTENT_LENGTH`` (default 64 KiB).
     """
     app = Flask(__name__)
@@ -32,8 +35,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     source = app.config.get("SIGNER_SOURCE")
     if source is None:
         source = PkiSignerSource.from_data_dir(app.config["DATA_DIR"])
+    revocations = app.config.get("REVOCATIONS") or FileRevocations(
+        path=Path(app.config["DATA_DIR"]) / "trust-list" / "revoked-uvcis.json"
+    )
     app.extensions["vaxpass"] = Services(
-        session_factory(make_engine(app.config["DATABASE_URL"])), source
+        session_factory(make_engine(app.config["DATABASE_URL"])), source, revocations
     )
     app.register_blueprint(api.blueprint)
     app.register_error_handler(problems.Problem, problems.render)

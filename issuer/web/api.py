@@ -33,6 +33,7 @@ from issuer.models import ApiToken, Certificate, Dose, Person, Role, ScreeningOu
 from issuer.models import VerificationStatus as Verification
 from issuer.passwords import check_password
 from issuer.services import audit
+from issuer.services.corrections import correct_dose, correct_person
 from issuer.services.errors import ServiceError
 from issuer.services.registry import (
     Actor,
@@ -374,6 +375,70 @@ def facility_backlog(facility_id: int) -> Response:
     """Unsigned doses of one facility: waiting (identity not verified) and pending (to sign)."""
     with _transaction() as s:
         return jsonify(facility_id=facility_id, **backlog(s, facility_id))
+
+
+@blueprint.patch("/persons/<int:person_id>")
+@authenticated
+def correct_person_data(person_id: int) -> Response:
+    """Correct a person's name, date of birth or sex: their certificates are re-issued."""
+    body = _body()
+    name = _field(body, "full_name", str, required=False, max_len=120)
+    dob = (
+        _date(body, "date_of_birth").isoformat() if body.get("date_of_birth") is not None else None
+    )
+    sex = _field(body, "sex", str, required=False, max_len=10)
+    if sex is not None and sex not in ("male", "female"):
+        raise Problem(422, "FIELD_INVALID", "sex: expected male or female")
+    with _transaction() as s:
+        revoked = _service_call(
+            lambda: correct_person(
+                s,
+                g.actor,
+                person_id,
+                now=_now(),
+                revocations=services().revocations,
+                full_name=normalise_name(name) if name else None,
+                date_of_birth=dob,
+                sex=sex,
+            )
+        )
+        reissued = _reissue(s, select(Dose).where(Dose.person_id == person_id))
+    return jsonify(revoked=revoked, reissued=reissued)
+
+
+@blueprint.patch("/doses/<int:dose_id>")
+@authenticated
+def correct_dose_data(dose_id: int) -> Response:
+    """Correct a dose's lot or date: its certificate is re-issued under a new UVCI."""
+    body = _body()
+    lot = _field(body, "lot_number", str, required=False, max_len=40)
+    given_on = _date(body, "given_on") if body.get("given_on") is not None else None
+    with _transaction() as s:
+        revoked = _service_call(
+            lambda: correct_dose(
+                s,
+                g.actor,
+                dose_id,
+                now=_now(),
+                revocations=services().revocations,
+                lot_number=lot,
+                given_on=given_on,
+            )
+        )
+        reissued = _reissue(s, select(Dose).where(Dose.id == dose_id))
+    return jsonify(revoked=revoked, reissued=reissued)
+
+
+def _reissue(s: Session, query: Any) -> list[str]:
+    source = services().signer_source
+    uvcis = []
+    for dose in s.scalars(query):
+        certificate = (
+            sign_now_if_possible(s, dose, source, _now(), g.actor.username) if source else None
+        )
+        if certificate is not None:
+            uvcis.append(certificate.uvci)
+    return uvcis
 
 
 @blueprint.get("/openapi.json")

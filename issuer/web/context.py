@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
 
+from issuer.services.corrections import Revocations
 from issuer.services.signing import SignerSource
 
 
 @dataclass
 class Services:
-    """The session factory and the signer source of one app."""
+    """The session factory, the signer source and the revocation list of one app."""
 
     sessions: sessionmaker[Session]
     signer_source: SignerSource | None
+    revocations: Revocations
 
 
 def services(app: Flask | None = None) -> Services:

@@ -100,6 +100,37 @@ OPENAPI: dict[str, Any] = {
                 "A person with their doses",
                 {"200": {"description": "person", **_json(_ref("Person"))}},
                 params=[_id_param("person_id")],
+            ),
+            "patch": _op(
+                "Correct a person's data; their certificates are re-issued, the old ones revoked",
+                {
+                    "200": {
+                        "description": "revoked and re-issued UVCIs",
+                        **_json(_ref("Correction")),
+                    }
+                },
+                {
+                    "type": "object",
+                    "properties": {
+                        "full_name": _TEXT,
+                        "date_of_birth": _DATE,
+                        "sex": {"enum": ["male", "female"]},
+                    },
+                },
+                params=[_id_param("person_id")],
+            ),
+        },
+        "/api/v1/doses/{dose_id}": {
+            "patch": _op(
+                "Correct a dose's lot or date; its certificate is re-issued, the old one revoked",
+                {
+                    "200": {
+                        "description": "revoked and re-issued UVCIs",
+                        **_json(_ref("Correction")),
+                    }
+                },
+                {"type": "object", "properties": {"lot_number": _TEXT, "given_on": _DATE}},
+                params=[_id_param("dose_id")],
             )
         },
         "/api/v1/persons/{person_id}/verification": {
@@ -288,6 +319,14 @@ OPENAPI: dict[str, Any] = {
                     "sign_state": {"enum": ["waiting", "pending", "signed"]},
                     "probable_duplicate_of": {"type": ["integer", "null"]},
                     "certificate": {"oneOf": [_ref("Certificate"), {"type": "null"}]},
+                },
+            },
+            "Correction": {
+                "type": "object",
+                "required": ["revoked", "reissued"],
+                "properties": {
+                    "revoked": {"type": "array", "items": {"type": "string"}},
+                    "reissued": {"type": "array", "items": {"type": "string"}},
                 },
             },
             "Certificate": {

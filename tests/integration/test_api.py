@@ -256,11 +256,51 @@ def test_wrong_password_and_unknown_routes(client: FlaskClient) -> None:
     assert (r.status_code, r.mimetype) == (404, "application/problem+json")
 
 
-def test_openapi_document_lists_every_route(client: FlaskClient) -> None:
+def test_openapi_document_lists_every_route_and_method(client: FlaskClient) -> None:
     doc = client.get("/api/v1/openapi.json").json
-    app_routes = {
-        str(rule).replace("<int:", "{").replace(">", "}")
+    documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}  # type: ignore[index]
+    implemented = {
+        (str(rule).replace("<int:", "{").replace(">", "}"), method.lower())
         for rule in client.application.url_map.iter_rules()
         if str(rule).startswith("/api/v1")
+        for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
     }
-    assert set(doc["paths"]) == app_routes  # type: ignore[index]
+    assert documented == implemented
+
+
+def test_a_correction_reissues_the_certificate_and_revokes_the_old_one(
+    database_url: str, client: FlaskClient
+) -> None:
+    from trust_list.service import MemoryRevocations
+
+    revocations = MemoryRevocations()
+    client.application.extensions["vaxpass"].revocations = revocations
+    nurse = _login(client, "nurse")
+    person = _checked_in_and_screened(client, nurse)
+    dose = client.post(
+        "/api/v1/doses", json=_dose_body(person), headers=nurse | {"Idempotency-Key": "c1"}
+    ).json
+    old = dose["certificate"]["uvci"]  # type: ignore[index]
+
+    denied = client.patch(
+        f"/api/v1/persons/{person}", json={"full_name": "Đỗ Ngọc Vinh"}, headers=nurse
+    )
+    assert denied.status_code == 403  # site staff report; admins correct
+    r = client.patch(
+        f"/api/v1/persons/{person}",
+        json={"full_name": "Đỗ Ngọc Vinh"},
+        headers=_login(client, "padmin"),
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["revoked"] == [old] and len(r.json["reissued"]) == 1  # type: ignore[index]
+    new = r.json["reissued"][0]  # type: ignore[index]
+    assert new != old
+    from hcert.trustlist import uvci_hash
+
+    assert revocations.hashes() == {uvci_hash(old)}
+    cert = client.get(f"/api/v1/doses/{dose['id']}/certificate", headers=nurse).json  # type: ignore[index]
+    assert cert["uvci"] == new  # type: ignore[index]
+    verdict = Verifier(
+        StaticTrustStore.of(default_dsc().certificate), FixedClock(datetime.now(UTC))
+    ).verify(cert["hc1"])  # type: ignore[index]
+    assert verdict.content is not None and verdict.content.dcc["nam"]["gn"] == "Ngọc Vinh"

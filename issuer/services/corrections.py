@@ -1,0 +1,158 @@
+"""Corrections: fixing signed data re-issues the certificate under a new UVCI and revokes the old.
+
+A citizen reports wrong data, staff review it, an admin applies the fix here. Every valid
+certificate the fix touches is marked SUPERSEDED, its UVCI goes onto the revocation list (out
+with the next published trust list), and the dose returns to the signing backlog, so the
+corrected certificate is signed like any other (at once when a DSC is active).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hcert.icao import transliterate
+from issuer.models import (
+    Certificate,
+    CertificateStatus,
+    Dose,
+    Lot,
+    Person,
+    Role,
+    SignState,
+    VerificationStatus,
+)
+from issuer.services import audit
+from issuer.services.errors import ServiceError, forbidden, not_found
+from issuer.services.registry import Actor, check_facility_scope, split_name
+
+CORRECTING_ROLES = {Role.FACILITY_ADMIN, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN}
+
+
+class Revocations(Protocol):
+    """Where revoked UVCIs go (the trust list's revocation list)."""
+
+    def add(self, uvci: str) -> bool:
+        """Add one; False when it was already there."""
+        ...
+
+
+def correct_person(
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    *,
+    now: datetime,
+    revocations: Revocations,
+    full_name: str | None = None,
+    date_of_birth: str | None = None,
+    sex: str | None = None,
+) -> list[str]:
+    """Fix a person's identity data; return the UVCIs revoked because of it."""
+    if actor.role not in CORRECTING_ROLES:
+        raise forbidden("corrections are for facility, provincial and national admins")
+    person = session.get(Person, person_id)
+    if person is None:
+        raise not_found("person", person_id)
+    changes = {
+        k: v
+        for k, v in (("full_name", full_name), ("date_of_birth", date_of_birth), ("sex", sex))
+        if v is not None and getattr(person, k) != v
+    }
+    if not changes:
+        return []
+    for field, value in changes.items():
+        setattr(person, field, value)
+    if "full_name" in changes:
+        person.family_name, person.given_name = split_name(person.full_name)
+        person.family_name_t = transliterate(person.family_name)
+        person.given_name_t = transliterate(person.given_name)
+    person.mismatched_fields = None
+    person.updated_at = now
+    doses = list(session.scalars(select(Dose).where(Dose.person_id == person.id)))
+    revoked = _supersede(session, doses, person, revocations)
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        action="correct-person",
+        entity="person",
+        entity_id=person.id,
+        details={"fields": sorted(changes), "revoked": revoked},
+    )
+    return revoked
+
+
+def correct_dose(
+    session: Session,
+    actor: Actor,
+    dose_id: int,
+    *,
+    now: datetime,
+    revocations: Revocations,
+    lot_number: str | None = None,
+    given_on: date | None = None,
+) -> list[str]:
+    """Fix a dose's lot (and so its product) or date; return the UVCIs revoked because of it."""
+    if actor.role not in CORRECTING_ROLES:
+        raise forbidden("corrections are for facility, provincial and national admins")
+    dose = session.get(Dose, dose_id)
+    if dose is None:
+        raise not_found("dose", dose_id)
+    check_facility_scope(actor, dose.facility)
+    fields = []
+    if lot_number is not None and lot_number != dose.lot.number:
+        lot = session.scalar(
+            select(Lot).where(Lot.facility_id == dose.facility_id, Lot.number == lot_number)
+        )
+        if lot is None:
+            raise ServiceError(
+                "LOT_NOT_FOUND", f"lot {lot_number!r} was not received by this facility", 422
+            )
+        dose.lot_id, dose.product_code = lot.id, lot.product_code
+        fields.append("lot")
+    if given_on is not None and given_on != dose.given_on:
+        if given_on > now.date():
+            raise ServiceError("DATE_INVALID", f"got {given_on}, expected a past date", 422)
+        dose.given_on = given_on
+        fields.append("given_on")
+    if not fields:
+        return []
+    revoked = _supersede(session, [dose], dose.person, revocations)
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        action="correct-dose",
+        entity="dose",
+        entity_id=dose.id,
+        details={"fields": fields, "revoked": revoked},
+    )
+    return revoked
+
+
+def _supersede(
+    session: Session, doses: list[Dose], person: Person, revocations: Revocations
+) -> list[str]:
+    revoked = []
+    for dose in doses:
+        if dose.probable_duplicate_of is not None:
+            continue
+        for certificate in session.scalars(
+            select(Certificate).where(
+                Certificate.dose_id == dose.id, Certificate.status == CertificateStatus.VALID
+            )
+        ):
+            certificate.status = CertificateStatus.SUPERSEDED
+            revocations.add(certificate.uvci)
+            revoked.append(certificate.uvci)
+        dose.sign_state = (
+            SignState.PENDING
+            if person.verification == VerificationStatus.VERIFIED
+            else SignState.WAITING
+        )
+    session.flush()
+    return revoked
