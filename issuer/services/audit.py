@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from issuer.models import AuditRecord
@@ -44,27 +44,57 @@ def record(
     entity: str,
     entity_id: object = None,
     details: dict[str, Any] | None = None,
-) -> AuditRecord:
-    """Append one entry, chained to the last (within the caller's transaction)."""
+) -> None:
+    """Append one entry to the chain when the caller's transaction commits.
+
+    Entries are chained just before the commit (under a PostgreSQL advisory lock that serialises
+    writers of the chain), so the lock is held for one insert and the commit, not for the whole
+    transaction: concurrent requests do not queue behind each other's work.
+    """
+    pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
+    pending.append(
+        {
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": None if entity_id is None else str(entity_id),
+            "details": details,
+        }
+    )
+
+
+_PENDING = "vaxpass.audit.pending"
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
     prev = (
         session.scalar(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)) or GENESIS
     )
-    eid = None if entity_id is None else str(entity_id)
-    entry = AuditRecord(
-        at=at,
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=eid,
-        details=details,
-        prev_hash=prev,
-        hash=_digest(prev, at, actor, action, entity, eid, details),
-    )
-    session.add(entry)
+    for entry in pending:
+        digest = _digest(
+            prev,
+            entry["at"],
+            entry["actor"],
+            entry["action"],
+            entry["entity"],
+            entry["entity_id"],
+            entry["details"],
+        )
+        session.add(AuditRecord(**entry, prev_hash=prev, hash=digest))
+        prev = digest
     session.flush()
-    return entry
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def verify(session: Session, batch: int = 10_000) -> tuple[int, int | None]:

@@ -100,7 +100,7 @@ def sign_batch(
     is set back to WAITING with the reason in the audit log, so that one bad record never blocks
     the backlog.
     """
-    products = {p.code: p for p in session.scalars(select(VaccineProduct))}
+    products = {code: session.get(VaccineProduct, code) for code in {d.product_code for d in doses}}
     certificates, signed, refused = [], [], {}
     for dose in doses:
         try:
@@ -191,8 +191,7 @@ def sign_now_if_possible(
     signer = source.signer(now + DEFAULT_VALIDITY)
     if signer is None:
         return None
-    certificates = sign_batch(session, [dose], signer, now, actor)
-    session.refresh(dose)
+    certificates = sign_batch(session, [dose], signer, now, actor)  # also updates dose.sign_state
     return certificates[0] if certificates else None
 
 

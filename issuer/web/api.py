@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -29,7 +30,16 @@ from issuer.identity import (
     normalise_name,
     parse_cccd_qr,
 )
-from issuer.models import ApiToken, Certificate, Dose, Person, Role, ScreeningOutcome, Staff
+from issuer.models import (
+    ApiToken,
+    Certificate,
+    Dose,
+    Facility,
+    Person,
+    Role,
+    ScreeningOutcome,
+    Staff,
+)
 from issuer.models import VerificationStatus as Verification
 from issuer.passwords import check_password
 from issuer.services import audit
@@ -48,11 +58,15 @@ from issuer.services.registry import (
 )
 from issuer.services.signing import current_certificate, sign_now_if_possible
 from issuer.web.context import services
-from issuer.web.openapi import OPENAPI
+from issuer.web.openapi import MAX_INT, OPENAPI
 from issuer.web.problems import Problem
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 TOKEN_LIFETIME = timedelta(hours=12)
+# A checked token is trusted for this long in each worker process, so that most requests skip
+# the token query; a deactivated account loses access at most this much later.
+TOKEN_CACHE_SECONDS = 30.0
+_TOKENS: dict[str, tuple[Actor, float]] = {}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -88,10 +102,16 @@ def _field(
         if required:
             raise Problem(422, "FIELD_MISSING", f"{name}: required")
         return None
-    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise Problem(
-            422, "FIELD_INVALID", f"{name}: got {type(value).__name__}, expected an integer"
-        )
+    if kind is int:
+        # JSON Schema 2020-12 §6.1.1: 2.0 is an integer too
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Problem(
+                422, "FIELD_INVALID", f"{name}: got {type(value).__name__}, expected an integer"
+            )
+        if not 1 <= value <= MAX_INT:
+            raise Problem(422, "FIELD_INVALID", f"{name}: expected an integer from 1 to {MAX_INT}")
     if kind is str and (not isinstance(value, str) or not value.strip() or len(value) > max_len):
         raise Problem(
             422,
@@ -136,6 +156,14 @@ def _audit_denial(reason: str) -> None:
         )
 
 
+@blueprint.before_request
+def _refuse_ids_beyond_the_database() -> None:
+    """A path id above `MAX_INT` names no row (and the drivers refuse to bind it)."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, int) and value > MAX_INT:
+            raise Problem(404, "NOT_FOUND", f"{name}: no row has an id above {MAX_INT}")
+
+
 # -- authentication -----------------------------------------------------------------------------
 
 
@@ -150,12 +178,22 @@ def authenticated(fn: F) -> F:
                 401, "UNAUTHORIZED", "send Authorization: Bearer <token> (POST /api/v1/auth/token)"
             )
         digest = hashlib.sha256(header.removeprefix("Bearer ").strip().encode()).hexdigest()
-        with _transaction() as s:
-            token = s.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
-            if token is None or _aware(token.expires_at) < _now() or not token.staff.active:
-                raise Problem(401, "UNAUTHORIZED", "unknown or expired token")
-            st = token.staff
-            g.actor = Actor(st.id, st.username, Role(st.role), st.facility_id, st.province_code)
+        cached = _TOKENS.get(digest)
+        if cached is None or cached[1] < time.monotonic():
+            with _transaction() as s:
+                row = s.execute(
+                    select(ApiToken.expires_at, Staff)
+                    .join(Staff, Staff.id == ApiToken.staff_id)
+                    .where(ApiToken.token_hash == digest)
+                ).first()
+                if row is None or _aware(row[0]) < _now() or not row[1].active:
+                    _TOKENS.pop(digest, None)
+                    raise Problem(401, "UNAUTHORIZED", "unknown or expired token")
+                st = row[1]
+                actor = Actor(st.id, st.username, Role(st.role), st.facility_id, st.province_code)
+            cached = (actor, time.monotonic() + TOKEN_CACHE_SECONDS)
+            _TOKENS[digest] = cached
+        g.actor = cached[0]
         return fn(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -207,7 +245,7 @@ def _person_data(body: dict[str, Any]) -> PersonData:
         _field(body, "commune_code", str, required=False, max_len=10),
         _field(body, "phone", str, required=False, max_len=20),
     )
-    if "qr" in body:
+    if body.get("qr") is not None:
         card = _service_call(lambda: parse_cccd_qr(_field(body, "qr", str, max_len=1000)))
         mismatches = check_cccd_number(card.id_number, card.date_of_birth, card.sex)
         if mismatches:
@@ -339,9 +377,10 @@ def record() -> tuple[Response, int]:
     try:
         with _transaction() as s:
             dose, created = _service_call(lambda: record_dose(s, g.actor, data, _now()))
+            signed = None
             if created and source is not None:
-                sign_now_if_possible(s, dose, source, _now(), g.actor.username)
-            out = _dose_json(s, dose)
+                signed = sign_now_if_possible(s, dose, source, _now(), g.actor.username)
+            out = _dose_json(s, dose, signed) if created else _dose_json(s, dose)
     except (IntegrityError, OperationalError):
         # a concurrent request with the same key won the race: answer with its dose
         with _transaction() as s:
@@ -374,6 +413,8 @@ def certificate_png(dose_id: int) -> Response:
 def facility_backlog(facility_id: int) -> Response:
     """Unsigned doses of one facility: waiting (identity not verified) and pending (to sign)."""
     with _transaction() as s:
+        if s.get(Facility, facility_id) is None:
+            raise Problem(404, "FACILITY_NOT_FOUND", f"no facility {facility_id}")
         return jsonify(facility_id=facility_id, **backlog(s, facility_id))
 
 
@@ -477,8 +518,8 @@ def _person_json(p: Person) -> dict[str, Any]:
     }
 
 
-def _dose_json(s: Session, d: Dose) -> dict[str, Any]:
-    cert = current_certificate(s, d.id)
+def _dose_json(s: Session, d: Dose, certificate: Certificate | None = None) -> dict[str, Any]:
+    cert = certificate or (current_certificate(s, d.id) if d.sign_state == "signed" else None)
     return {
         "id": d.id,
         "person_id": d.person_id,

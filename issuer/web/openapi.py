@@ -20,7 +20,7 @@ def _op(
 ) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": {**responses, "4XX": _PROBLEM}}
     if body is not None:
-        op["requestBody"] = {"required": True, **_json(body)}
+        op["requestBody"] = {"required": True, **_json(_null_as_absent(body))}
     if not auth:
         op["security"] = []
     if params:
@@ -28,16 +28,38 @@ def _op(
     return op
 
 
+def _null_as_absent(body: dict[str, Any]) -> dict[str, Any]:
+    """Let every optional property of a request body be null: `api._field` reads null as absent."""
+    if "oneOf" in body:
+        return {**body, "oneOf": [_null_as_absent(branch) for branch in body["oneOf"]]}
+    required = set(body.get("required", ()))
+    properties = {
+        name: schema if name in required else {"anyOf": [schema, {"type": "null"}]}
+        for name, schema in body.get("properties", {}).items()
+    }
+    return {**body, "properties": properties}
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# Ids and counts are PostgreSQL INTEGERs: a larger number names no row and is refused.
+MAX_INT = 2**31 - 1
+_INT = {"type": "integer", "minimum": 1, "maximum": MAX_INT}
+
+
 def _id_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {"name": name, "in": "path", "required": True, "schema": _INT}
 
 
-_TEXT = {"type": "string", "minLength": 1}
+def _text(max_len: int) -> dict[str, Any]:
+    """A text field as `api._field` takes it: not blank, at most `max_len` characters."""
+    return {"type": "string", "minLength": 1, "maxLength": max_len, "pattern": r"\S"}
+
+
 _DATE = {"type": "string", "format": "date"}
+_NAME = _text(120)
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -56,7 +78,7 @@ OPENAPI: dict[str, Any] = {
                 {
                     "type": "object",
                     "required": ["username", "password"],
-                    "properties": {"username": _TEXT, "password": _TEXT},
+                    "properties": {"username": _text(200), "password": _text(200)},
                 },
                 auth=False,
             )
@@ -70,7 +92,7 @@ OPENAPI: dict[str, Any] = {
                 },
                 {
                     "oneOf": [
-                        {"type": "object", "required": ["qr"], "properties": {"qr": _TEXT}},
+                        {"type": "object", "required": ["qr"], "properties": {"qr": _text(1000)}},
                         {
                             "type": "object",
                             "required": [
@@ -82,13 +104,13 @@ OPENAPI: dict[str, Any] = {
                             ],
                             "properties": {
                                 "document_kind": {"enum": ["cccd", "cmnd", "passport"]},
-                                "document_number": _TEXT,
-                                "full_name": _TEXT,
+                                "document_number": _text(20),
+                                "full_name": _NAME,
                                 "date_of_birth": _DATE,
                                 "sex": {"enum": ["male", "female"]},
-                                "nationality": _TEXT,
-                                "commune_code": _TEXT,
-                                "phone": _TEXT,
+                                "nationality": _text(2),
+                                "commune_code": _text(10),
+                                "phone": _text(20),
                             },
                         },
                     ]
@@ -112,7 +134,7 @@ OPENAPI: dict[str, Any] = {
                 {
                     "type": "object",
                     "properties": {
-                        "full_name": _TEXT,
+                        "full_name": _NAME,
                         "date_of_birth": _DATE,
                         "sex": {"enum": ["male", "female"]},
                     },
@@ -129,7 +151,7 @@ OPENAPI: dict[str, Any] = {
                         **_json(_ref("Correction")),
                     }
                 },
-                {"type": "object", "properties": {"lot_number": _TEXT, "given_on": _DATE}},
+                {"type": "object", "properties": {"lot_number": _text(40), "given_on": _DATE}},
                 params=[_id_param("dose_id")],
             )
         },
@@ -156,8 +178,8 @@ OPENAPI: dict[str, Any] = {
                     "type": "object",
                     "required": ["person_id", "facility_id", "outcome"],
                     "properties": {
-                        "person_id": {"type": "integer"},
-                        "facility_id": {"type": "integer"},
+                        "person_id": _INT,
+                        "facility_id": _INT,
                         "outcome": {
                             "enum": [
                                 "eligible",
@@ -190,11 +212,11 @@ OPENAPI: dict[str, Any] = {
                         "given_on",
                     ],
                     "properties": {
-                        "person_id": {"type": "integer"},
-                        "facility_id": {"type": "integer"},
-                        "lot_number": _TEXT,
-                        "product_code": _TEXT,
-                        "dose_number": {"type": "integer", "minimum": 1},
+                        "person_id": _INT,
+                        "facility_id": _INT,
+                        "lot_number": _text(40),
+                        "product_code": _text(40),
+                        "dose_number": _INT,
                         "given_on": _DATE,
                     },
                 },
@@ -203,7 +225,7 @@ OPENAPI: dict[str, Any] = {
                         "name": "Idempotency-Key",
                         "in": "header",
                         "required": True,
-                        "schema": {"type": "string", "minLength": 1, "maxLength": 80},
+                        "schema": _text(80),
                     }
                 ],
             )

@@ -1,0 +1,223 @@
+"""`make bench` (issuer part): recording doses through the HTTP API under load.
+
+gunicorn serves the issuer on a fresh PostgreSQL database; 32 client threads record doses
+(each for a different, verified and screened person, with its own Idempotency-Key), every dose
+signed on record. Prints doses/s and the latency percentiles. Load goes to 127.0.0.1 only and
+stops after BENCH_HTTP_SECONDS (default 15). Skips, saying so, without PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import create_engine, insert, select
+
+from bench.bench_issuer import SERVER, drop_database, fresh_database
+from issuer.db import make_engine, session_factory, transaction, upgrade
+from issuer.models import Person, Role, Screening
+from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
+
+CLIENTS = 32
+SECONDS = float(os.environ.get("BENCH_HTTP_SECONDS", "15"))
+PEOPLE = int(os.environ.get("BENCH_HTTP_PEOPLE", "20000"))
+PORT = 8765
+GUNICORN = os.environ.get("BENCH_GUNICORN", "--workers 3 --worker-class sync")
+
+
+def seed(url: str) -> None:
+    upgrade(url)
+    now = datetime.now(UTC)
+    with transaction(session_factory(make_engine(url))) as s:
+        ensure_vaccine_products(s)
+        site = create_facility(s, code="B-001", name="Trạm Y tế bench", province_code="12")
+        create_lot(
+            s,
+            facility=site,
+            number="L1",
+            product_code="EU/1/20/1528",
+            expires_on=date.today() + timedelta(days=90),
+            quantity=PEOPLE,
+        )
+        staff = create_staff(
+            s, username="bench", password="bench-pw", role=Role.SITE_STAFF, facility=site
+        )
+        s.execute(
+            insert(Person),
+            [
+                dict(
+                    document_kind="cccd",
+                    document_number=f"012090{i:06d}",
+                    full_name="Lò Văn Pọm",
+                    family_name="Lò",
+                    given_name="Văn Pọm",
+                    family_name_t="LO",
+                    given_name_t="VAN<POM",
+                    date_of_birth="1990-01-01",
+                    sex="male",
+                    verification="verified",
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i in range(PEOPLE)
+            ],
+        )
+        ids = s.scalars(select(Person.id)).all()
+        s.execute(
+            insert(Screening),
+            [
+                dict(
+                    person_id=p, facility_id=site.id, staff_id=staff.id, outcome="eligible", at=now
+                )
+                for p in ids
+            ],
+        )
+
+
+def request(
+    conn: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: dict[str, object],
+    headers: dict[str, str],
+) -> tuple[int, dict[str, object]]:
+    conn.request(method, path, json.dumps(body), {"Content-Type": "application/json", **headers})
+    response = conn.getresponse()
+    return response.status, json.loads(response.read() or b"{}")
+
+
+def main() -> None:
+    try:
+        create_engine(SERVER, connect_args={"connect_timeout": 3}).connect().close()
+    except Exception as e:
+        print(f"HTTP dose recording: skipped, no PostgreSQL at {SERVER} ({e.__class__.__name__})")
+        return
+    name = fresh_database()
+    url = SERVER.rsplit("/", 1)[0] + f"/{name}"
+    server = None
+    try:
+        seed(url)
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {
+                **os.environ,
+                "VAXPASS_DATABASE_URL": url,
+                "VAXPASS_DATA": str(Path(tmp) / "data"),
+                "VAXPASS_KEY_PASSPHRASE": "bench",
+            }
+            for args in (
+                ["keys", "init-csca"],
+                ["keys", "create-dsc", "dsc-bench", "--lead-time-hours", "0"],
+            ):
+                subprocess.run(
+                    [sys.executable, "-m", "vaxpass", *args],
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                )
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--workers",
+                    "4",
+                    "--threads",
+                    "4",
+                    "--worker-class",
+                    "gthread",
+                    "--bind",
+                    f"127.0.0.1:{PORT}",
+                    "--log-level",
+                    "warning",
+                    "issuer.wsgi:app",
+                ],
+                env=env,
+            )
+            for _ in range(100):
+                try:
+                    http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request(
+                        "GET", "/api/v1/openapi.json"
+                    )
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            conn = http.client.HTTPConnection("127.0.0.1", PORT)
+            _, token = request(
+                conn,
+                "POST",
+                "/api/v1/auth/token",
+                {"username": "bench", "password": "bench-pw"},
+                {},
+            )
+            auth = {"Authorization": f"Bearer {token['token']}"}
+            latencies: list[float] = []
+            errors: list[int] = []
+            counter = iter(range(1, PEOPLE + 1))
+            lock = threading.Lock()
+            stop = time.monotonic() + SECONDS
+
+            def client() -> None:
+                c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+                while time.monotonic() < stop:
+                    with lock:
+                        person = next(counter, None)
+                    if person is None:
+                        return
+                    body = {
+                        "person_id": person,
+                        "facility_id": 1,
+                        "lot_number": "L1",
+                        "product_code": "EU/1/20/1528",
+                        "dose_number": 1,
+                        "given_on": date.today().isoformat(),
+                    }
+                    t = time.perf_counter()
+                    status, reply = request(
+                        c, "POST", "/api/v1/doses", body, auth | {"Idempotency-Key": f"b{person}"}
+                    )
+                    elapsed = time.perf_counter() - t
+                    with lock:
+                        latencies.append(elapsed)
+                        if status != 201 or reply.get("sign_state") != "signed":
+                            errors.append(status)
+
+            started = time.monotonic()
+            threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            duration = time.monotonic() - started
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        drop_database(name)
+    latencies.sort()
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    print(
+        f"\nrecording doses through the HTTP API (gunicorn {GUNICORN}, PostgreSQL, {CLIENTS} clients, "
+        f"{duration:.0f} s, each dose signed on record)"
+    )
+    print(
+        f"  {'doses recorded and signed':<44} {len(latencies) / duration:>12,.0f}/s  (target ≥ 300/s)"
+    )
+    print(
+        f"  {'latency p50 / p95 / p99':<44} {p(0.5):>6.0f} / {p(0.95):.0f} / {p(0.99):.0f} ms  (target p99 < 150 ms)"
+        f"; mean {statistics.fmean(latencies) * 1000:.0f} ms; {len(errors)} errors"
+    )
+
+
+if __name__ == "__main__":
+    main()
