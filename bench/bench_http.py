@@ -17,17 +17,16 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import create_engine
 
 from bench.bench_issuer import SERVER, drop_database, fresh_database
 from issuer.db import make_engine, session_factory, transaction, upgrade
-from issuer.models import Person, Role, Screening
-from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
+from tests.issuer_factories import bulk_site
 
 CLIENTS = 32
 SECONDS = float(os.environ.get("BENCH_HTTP_SECONDS", "15"))
@@ -38,51 +37,8 @@ GUNICORN = os.environ.get("BENCH_GUNICORN", "--workers 3 --worker-class sync")
 
 def seed(url: str) -> None:
     upgrade(url)
-    now = datetime.now(UTC)
     with transaction(session_factory(make_engine(url))) as s:
-        ensure_vaccine_products(s)
-        site = create_facility(s, code="B-001", name="Trạm Y tế bench", province_code="12")
-        create_lot(
-            s,
-            facility=site,
-            number="L1",
-            product_code="EU/1/20/1528",
-            expires_on=date.today() + timedelta(days=90),
-            quantity=PEOPLE,
-        )
-        staff = create_staff(
-            s, username="bench", password="bench-pw", role=Role.SITE_STAFF, facility=site
-        )
-        s.execute(
-            insert(Person),
-            [
-                dict(
-                    document_kind="cccd",
-                    document_number=f"012090{i:06d}",
-                    full_name="Lò Văn Pọm",
-                    family_name="Lò",
-                    given_name="Văn Pọm",
-                    family_name_t="LO",
-                    given_name_t="VAN<POM",
-                    date_of_birth="1990-01-01",
-                    sex="male",
-                    verification="verified",
-                    created_at=now,
-                    updated_at=now,
-                )
-                for i in range(PEOPLE)
-            ],
-        )
-        ids = s.scalars(select(Person.id)).all()
-        s.execute(
-            insert(Screening),
-            [
-                dict(
-                    person_id=p, facility_id=site.id, staff_id=staff.id, outcome="eligible", at=now
-                )
-                for p in ids
-            ],
-        )
+        bulk_site(s, PEOPLE, screened=True)
 
 
 def request(

@@ -14,18 +14,17 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from issuer.db import make_engine, session_factory, transaction, upgrade
-from issuer.models import Certificate, Dose, Person, Role, SignState
-from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
+from issuer.models import Certificate
+from tests.issuer_factories import bulk_site
 
 SERVER = os.environ.get("VAXPASS_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DOSES = int(os.environ.get("BENCH_DOSES", "20000"))
@@ -58,59 +57,8 @@ def drop_database(name: str) -> None:
 
 def seed(url: str, count: int) -> None:
     upgrade(url)
-    factory = session_factory(make_engine(url))
-    now = datetime.now(UTC)
-    with transaction(factory) as s:
-        ensure_vaccine_products(s)
-        site = create_facility(s, code="B-001", name="Trạm Y tế bench", province_code="12")
-        lot = create_lot(
-            s,
-            facility=site,
-            number="L1",
-            product_code="EU/1/20/1528",
-            expires_on=date.today() + timedelta(days=90),
-            quantity=count,
-        )
-        staff = create_staff(s, username="bench", password="x", role=Role.SITE_STAFF, facility=site)
-        s.execute(
-            insert(Person),
-            [
-                dict(
-                    document_kind="cccd",
-                    document_number=f"012090{i:06d}",
-                    full_name="Lò Văn Pọm",
-                    family_name="Lò",
-                    given_name="Văn Pọm",
-                    family_name_t="LO",
-                    given_name_t="VAN<POM",
-                    date_of_birth="1990-01-01",
-                    sex="male",
-                    verification="verified",
-                    created_at=now,
-                    updated_at=now,
-                )
-                for i in range(count)
-            ],
-        )
-        ids = s.scalars(select(Person.id).order_by(Person.id)).all()
-        s.execute(
-            insert(Dose),
-            [
-                dict(
-                    idempotency_key=f"k{i}",
-                    person_id=pid,
-                    product_code="EU/1/20/1528",
-                    lot_id=lot.id,
-                    dose_number=1,
-                    given_on=date.today(),
-                    facility_id=site.id,
-                    staff_id=staff.id,
-                    sign_state=SignState.PENDING,
-                    created_at=now,
-                )
-                for i, pid in enumerate(ids)
-            ],
-        )
+    with transaction(session_factory(make_engine(url))) as s:
+        bulk_site(s, count, pending_doses=True)
 
 
 def run_workers(url: str, data: Path, workers: int) -> float:

@@ -10,70 +10,15 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from issuer.db import make_engine, session_factory, transaction
-from issuer.models import Certificate, Dose, Person, Role, SignState
-from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
+from issuer.models import Certificate, Dose, SignState
+from tests.issuer_factories import bulk_site
 
 DOSES = 3000
-
-
-def _backlog(session: Session, count: int) -> None:
-    now = datetime.now(UTC)
-    ensure_vaccine_products(session)
-    site = create_facility(
-        session, code="LCU-001", name="Trạm Y tế xã Sơn Bình", province_code="12"
-    )
-    lot = create_lot(
-        session,
-        facility=site,
-        number="FK1",
-        product_code="EU/1/20/1528",
-        expires_on=date.today() + timedelta(days=90),
-        quantity=count,
-    )
-    staff = create_staff(
-        session, username="nurse", password="pw", role=Role.SITE_STAFF, facility=site
-    )
-    people = [
-        Person(
-            document_kind="cccd",
-            document_number=f"012090{i:06d}",
-            full_name=f"Lò Văn {i}",
-            family_name="Lò",
-            given_name=f"Văn {i}",
-            family_name_t="LO",
-            given_name_t="VAN<" + chr(65 + i % 26),
-            date_of_birth="1990-01-01",
-            sex="male",
-            verification="verified",
-            created_at=now,
-            updated_at=now,
-        )
-        for i in range(count)
-    ]
-    session.add_all(people)
-    session.flush()
-    session.add_all(
-        Dose(
-            idempotency_key=f"k{i}",
-            person_id=p.id,
-            product_code="EU/1/20/1528",
-            lot_id=lot.id,
-            dose_number=1,
-            given_on=date.today(),
-            facility_id=site.id,
-            staff_id=staff.id,
-            sign_state=SignState.PENDING,
-            created_at=now,
-        )
-        for i, p in enumerate(people)
-    )
 
 
 def _vaxpass(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -98,7 +43,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_signs_nothing_twice(
         s.execute(Certificate.__table__.delete())
         s.execute(Dose.__table__.delete())
     with transaction(factory) as s:
-        _backlog(s, DOSES)
+        bulk_site(s, DOSES, pending_doses=True)
     env = {
         **os.environ,
         "VAXPASS_DATA": str(tmp_path / "data"),

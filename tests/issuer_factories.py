@@ -1,0 +1,100 @@
+"""Bulk registry data for the tests and benchmarks that need many rows fast (core inserts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from issuer.models import Dose, Person, Role, Screening, SignState
+from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
+
+PRODUCT = "EU/1/20/1528"
+
+
+@dataclass(frozen=True)
+class BulkSite:
+    """One facility with its lot, one staff account and `count` verified people."""
+
+    facility_id: int
+    lot_id: int
+    staff_id: int
+    person_ids: list[int]
+
+
+def bulk_site(
+    session: Session,
+    count: int,
+    *,
+    password: str = "bench-pw",
+    screened: bool = False,
+    pending_doses: bool = False,
+) -> BulkSite:
+    """A site with `count` verified people (screened today, or with a PENDING first dose)."""
+    now = datetime.now(UTC)
+    ensure_vaccine_products(session)
+    site = create_facility(session, code="B-001", name="Trạm Y tế bench", province_code="12")
+    lot = create_lot(
+        session,
+        facility=site,
+        number="L1",
+        product_code=PRODUCT,
+        expires_on=date.today() + timedelta(days=90),
+        quantity=count,
+    )
+    staff = create_staff(
+        session, username="bench", password=password, role=Role.SITE_STAFF, facility=site
+    )
+    session.execute(
+        insert(Person),
+        [
+            dict(
+                document_kind="cccd",
+                document_number=f"012090{i:06d}",
+                full_name="Lò Văn Pọm",
+                family_name="Lò",
+                given_name="Văn Pọm",
+                family_name_t="LO",
+                given_name_t="VAN<POM",
+                date_of_birth="1990-01-01",
+                sex="male",
+                verification="verified",
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(count)
+        ],
+    )
+    ids = list(session.scalars(select(Person.id).order_by(Person.id)))
+    if screened:
+        session.execute(
+            insert(Screening),
+            [
+                dict(
+                    person_id=p, facility_id=site.id, staff_id=staff.id, outcome="eligible", at=now
+                )
+                for p in ids
+            ],
+        )
+    if pending_doses:
+        session.execute(
+            insert(Dose),
+            [
+                dict(
+                    idempotency_key=f"k{i}",
+                    person_id=p,
+                    product_code=PRODUCT,
+                    lot_id=lot.id,
+                    dose_number=1,
+                    given_on=date.today(),
+                    facility_id=site.id,
+                    staff_id=staff.id,
+                    sign_state=SignState.PENDING,
+                    created_at=now,
+                )
+                for i, p in enumerate(ids)
+            ],
+        )
+    return BulkSite(site.id, lot.id, staff.id, ids)
