@@ -64,6 +64,15 @@ def correct_person(
     }
     if not changes:
         return []
+    if date_of_birth is not None and date_of_birth > now.date().isoformat():
+        raise ServiceError("DATE_INVALID", f"got {date_of_birth}, expected a past date", 422)
+    if full_name is not None:
+        family, given = split_name(full_name)
+        if not (transliterate(family) or transliterate(given)):
+            # refuse before revoking anything: a certificate could not be re-issued for it
+            raise ServiceError(
+                "NAME_NOT_TRANSLITERABLE", "the name has no ICAO 9303 transliteration", 422
+            )
     for field, value in changes.items():
         setattr(person, field, value)
     if "full_name" in changes:

@@ -7,6 +7,7 @@ answer JSON. Refusals are problems with stable codes (`issuer.web.problems`).
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -123,9 +124,15 @@ def _field(
     return value
 
 
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(body: dict[str, Any], name: str) -> date:
     text = _field(body, name, str, max_len=10)
     try:
+        # RFC 3339 full-date only: date.fromisoformat also takes 20210101 and 2021-W01-1
+        if not _FULL_DATE.fullmatch(text):
+            raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError as e:
         raise Problem(422, "FIELD_INVALID", f"{name}: got {text!r}, expected YYYY-MM-DD") from e

@@ -34,10 +34,16 @@ def _null_as_absent(body: dict[str, Any]) -> dict[str, Any]:
         return {**body, "oneOf": [_null_as_absent(branch) for branch in body["oneOf"]]}
     required = set(body.get("required", ()))
     properties = {
-        name: schema if name in required else {"anyOf": [schema, {"type": "null"}]}
+        name: schema if name in required else _nullable(schema)
         for name, schema in body.get("properties", {}).items()
     }
     return {**body, "properties": properties}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], None]}
+    return {**schema, "type": [schema["type"], "null"]}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -58,7 +64,8 @@ def _text(max_len: int) -> dict[str, Any]:
     return {"type": "string", "minLength": 1, "maxLength": max_len, "pattern": r"\S"}
 
 
-_DATE = {"type": "string", "format": "date"}
+# `format` only annotates in OpenAPI 3.1 (JSON Schema 2020-12 §7.2.1); the pattern asserts
+_DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 _NAME = _text(120)
 
 OPENAPI: dict[str, Any] = {

@@ -44,4 +44,8 @@ def render(problem: Problem) -> Response:
 def render_http(error: HTTPException) -> Response:
     """Werkzeug's errors (404 route, 405, 413 body too large …) as problems too."""
     status = error.code or 500
-    return _response(status, _CODES.get(status, "HTTP_ERROR"), error.description or "")
+    response = _response(status, _CODES.get(status, "HTTP_ERROR"), error.description or "")
+    for name, value in error.get_headers():  # e.g. Allow on a 405 (RFC 9110 §15.5.6)
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response

@@ -304,3 +304,22 @@ def test_a_correction_reissues_the_certificate_and_revokes_the_old_one(
         StaticTrustStore.of(default_dsc().certificate), FixedClock(datetime.now(UTC))
     ).verify(cert["hc1"])  # type: ignore[index]
     assert verdict.content is not None and verdict.content.dcc["nam"]["gn"] == "Ngọc Vinh"
+
+
+def test_corrections_that_cannot_be_reissued_are_refused_before_anything_is_revoked(
+    client: FlaskClient,
+) -> None:
+    from trust_list.service import MemoryRevocations
+
+    revocations = MemoryRevocations()
+    client.application.extensions["vaxpass"].revocations = revocations
+    nurse, admin = _login(client, "nurse"), _login(client, "padmin")
+    person = _checked_in_and_screened(client, nurse)
+    client.post("/api/v1/doses", json=_dose_body(person), headers=nurse | {"Idempotency-Key": "c2"})
+    for body, code in (
+        ({"full_name": "0"}, "NAME_NOT_TRANSLITERABLE"),
+        ({"date_of_birth": "2999-01-01"}, "DATE_INVALID"),
+    ):
+        r = client.patch(f"/api/v1/persons/{person}", json=body, headers=admin)
+        assert (r.status_code, r.json["code"]) == (422, code)  # type: ignore[index]
+    assert revocations.hashes() == frozenset()
