@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hcert.icao import transliterate
 from issuer.models import (
+    AdverseEvent,
     Dose,
     Facility,
     Lot,
@@ -341,6 +342,57 @@ def record_dose(session: Session, actor: Actor, data: DoseData, now: datetime) -
         },
     )
     return dose, True
+
+
+SEVERITIES = ("common", "serious")
+
+
+def report_adverse_event(
+    session: Session,
+    actor: Actor,
+    dose_id: int,
+    *,
+    severity: str,
+    anaphylaxis_grade: int | None,
+    outcome: str | None,
+    description: str | None,
+    now: datetime,
+) -> AdverseEvent:
+    """Record a reaction after a dose (phản ứng sau tiêm): common or serious, with the
+    anaphylaxis grade (1–4) when there was anaphylaxis, and the outcome.
+    """  # noqa: D205
+    dose = session.get(Dose, dose_id)
+    if dose is None:
+        raise not_found("dose", dose_id)
+    check_facility_scope(actor, dose.facility)
+    if severity not in SEVERITIES:
+        raise ServiceError(
+            "FIELD_INVALID", f"severity: got {severity!r}, expected common or serious", 422
+        )
+    if anaphylaxis_grade is not None and not 1 <= anaphylaxis_grade <= 4:
+        raise ServiceError(
+            "FIELD_INVALID", f"anaphylaxis_grade: got {anaphylaxis_grade}, expected 1-4", 422
+        )
+    event = AdverseEvent(
+        dose_id=dose.id,
+        severity=severity,
+        anaphylaxis_grade=anaphylaxis_grade,
+        outcome=outcome,
+        description=description,
+        reported_at=now,
+    )
+    session.add(event)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        action="adverse-event",
+        entity="dose",
+        entity_id=dose.id,
+        details={"severity": severity, "grade": anaphylaxis_grade},
+    )
+    return event
 
 
 def _check_screening(session: Session, person_id: int, facility_id: int, day: date) -> None:

@@ -55,6 +55,7 @@ from issuer.services.registry import (
     find_by_idempotency_key,
     record_dose,
     record_screening,
+    report_adverse_event,
     set_verification,
 )
 from issuer.services.signing import current_certificate, sign_now_if_possible
@@ -396,6 +397,39 @@ def record() -> tuple[Response, int]:
                 raise
             out, created = _dose_json(s, dose), False
     return jsonify(out), 201 if created else 200
+
+
+@blueprint.post("/doses/<int:dose_id>/adverse-events")
+@authenticated
+def adverse_event(dose_id: int) -> tuple[Response, int]:
+    """Report a reaction after a dose."""
+    body = _body()
+    severity = _field(body, "severity", str, max_len=12)
+    grade = _field(body, "anaphylaxis_grade", int, required=False)
+    outcome = _field(body, "outcome", str, required=False, max_len=40)
+    description = _field(body, "description", str, required=False, max_len=2000)
+    with _transaction() as s:
+        event = _service_call(
+            lambda: report_adverse_event(
+                s,
+                g.actor,
+                dose_id,
+                severity=severity,
+                anaphylaxis_grade=grade,
+                outcome=outcome,
+                description=description,
+                now=_now(),
+            )
+        )
+        out = {
+            "id": event.id,
+            "dose_id": dose_id,
+            "severity": event.severity,
+            "anaphylaxis_grade": event.anaphylaxis_grade,
+            "outcome": event.outcome,
+            "reported_at": _iso(event.reported_at),
+        }
+    return jsonify(out), 201
 
 
 @blueprint.get("/doses/<int:dose_id>/certificate")

@@ -237,6 +237,23 @@ OPENAPI: dict[str, Any] = {
                 ],
             )
         },
+        "/api/v1/doses/{dose_id}/adverse-events": {
+            "post": _op(
+                "Report a reaction after a dose (phản ứng sau tiêm)",
+                {"201": {"description": "recorded", **_json({"type": "object"})}},
+                {
+                    "type": "object",
+                    "required": ["severity"],
+                    "properties": {
+                        "severity": {"enum": ["common", "serious"]},
+                        "anaphylaxis_grade": {"type": "integer", "minimum": 1, "maximum": 4},
+                        "outcome": _text(40),
+                        "description": _text(2000),
+                    },
+                },
+                params=[_id_param("dose_id")],
+            )
+        },
         "/api/v1/doses/{dose_id}/certificate": {
             "get": _op(
                 "The dose's signed certificate",

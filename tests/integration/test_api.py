@@ -323,3 +323,23 @@ def test_corrections_that_cannot_be_reissued_are_refused_before_anything_is_revo
         r = client.patch(f"/api/v1/persons/{person}", json=body, headers=admin)
         assert (r.status_code, r.json["code"]) == (422, code)  # type: ignore[index]
     assert revocations.hashes() == frozenset()
+
+
+def test_adverse_events_are_recorded_for_a_dose_of_the_site(client: FlaskClient) -> None:
+    nurse = _login(client, "nurse")
+    person = _checked_in_and_screened(client, nurse)
+    dose = client.post(
+        "/api/v1/doses", json=_dose_body(person), headers=nurse | {"Idempotency-Key": "ae"}
+    ).json
+    path = f"/api/v1/doses/{dose['id']}/adverse-events"  # type: ignore[index]
+    r = client.post(
+        path,
+        json={"severity": "serious", "anaphylaxis_grade": 2, "outcome": "recovered"},
+        headers=nurse,
+    )
+    assert r.status_code == 201, r.json
+    assert (r.json["severity"], r.json["anaphylaxis_grade"]) == ("serious", 2)  # type: ignore[index]
+    bad = client.post(path, json={"severity": "mild"}, headers=nurse)
+    assert (bad.status_code, bad.json["code"]) == (422, "FIELD_INVALID")  # type: ignore[index]
+    other = client.post(path, json={"severity": "common"}, headers=_login(client, "auditor"))
+    assert other.status_code == 403
