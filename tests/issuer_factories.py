@@ -98,3 +98,35 @@ def bulk_site(
             ],
         )
     return BulkSite(site.id, lot.id, staff.id, ids)
+
+
+def add_signed_history(session: Session, site: BulkSite, count: int) -> None:
+    """`count` more people with one signed dose each, made by PostgreSQL itself (generate_series):
+    the history a real registry carries, so that benchmarks show whether costs stay flat.
+    """
+    from sqlalchemy import text
+
+    session.execute(
+        text("""
+        INSERT INTO persons (document_kind, document_number, full_name, family_name, given_name,
+                             family_name_t, given_name_t, date_of_birth, sex, nationality, verification,
+                             created_at, updated_at)
+        SELECT 'cmnd', lpad(g::text, 9, '0'), 'Lò Văn Pọm', 'Lò', 'Văn Pọm', 'LO', 'VAN<POM', '1990-01-01',
+               'male', 'VN', 'verified', now(), now()
+        FROM generate_series(1, :n) AS g"""),
+        {"n": count},
+    )
+    session.execute(
+        text("""
+        INSERT INTO doses (idempotency_key, person_id, product_code, lot_id, dose_number, given_on,
+                           facility_id, staff_id, sign_state, created_at)
+        SELECT 'h' || p.id, p.id, :product, :lot, 1, current_date - 30, :facility, :staff, 'signed', now()
+        FROM persons p WHERE p.document_kind = 'cmnd'"""),
+        {
+            "product": PRODUCT,
+            "lot": site.lot_id,
+            "facility": site.facility_id,
+            "staff": site.staff_id,
+        },
+    )
+    session.execute(text("ANALYZE persons; ANALYZE doses"))
