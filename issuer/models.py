@@ -129,6 +129,39 @@ class Staff(Base):
     facility: Mapped[Facility | None] = relationship()
 
 
+class Team(Base):
+    """An injection team (ê kíp tiêm chủng) of one facility, for a session or a mobile round."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("facility_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    name: Mapped[str] = mapped_column(String(80))
+
+    members: Mapped[list[TeamMember]] = relationship(cascade="all, delete-orphan")
+
+
+class TeamRole(StrEnum):
+    """What a member does in the team."""
+
+    LEAD = "lead"  # trưởng ê kíp
+    SCREENING = "screening"  # khám sàng lọc
+    VACCINATOR = "vaccinator"  # tiêm
+    DATA_ENTRY = "data_entry"  # nhập liệu
+    OBSERVATION = "observation"  # theo dõi sau tiêm
+
+
+class TeamMember(Base):
+    """A staff account's role in a team."""
+
+    __tablename__ = "team_members"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
 class ApiToken(Base):
     """A bearer token (only its SHA-256 is stored)."""
 
@@ -202,6 +235,7 @@ class Dose(Base):
     facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     screening_id: Mapped[int | None] = mapped_column(ForeignKey("screenings.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     probable_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("doses.id"))
     sign_state: Mapped[str] = mapped_column(String(10), default=SignState.WAITING)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -312,3 +312,28 @@ def test_a_dose_that_cannot_make_a_valid_certificate_never_blocks_the_backlog(si
             select(audit.AuditRecord).where(audit.AuditRecord.action == "sign-refused")
         ).all()
         assert len(refused) == 1 and "no transliterated name" in str(refused[0].details)
+
+
+def test_the_migrations_go_down_and_up_again(database_url: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from issuer.db import alembic_config, upgrade
+
+    command.downgrade(alembic_config(database_url), "0001")
+    assert "teams" not in inspect(make_engine(database_url)).get_table_names()
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    assert {"teams", "team_members"} <= set(inspect(engine).get_table_names())
+    assert "team_id" in {c["name"] for c in inspect(engine).get_columns("doses")}
+
+
+def test_the_migrations_match_the_models(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from issuer.models import Base
+
+    with make_engine(database_url).connect() as connection:
+        drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert drift == [], "models changed without a migration: run alembic revision --autogenerate"
