@@ -130,3 +130,44 @@ def add_signed_history(session: Session, site: BulkSite, count: int) -> None:
         },
     )
     session.execute(text("ANALYZE persons; ANALYZE doses"))
+
+
+def api_world(session: Session) -> None:
+    """What the API tests stand on: the products, a Lai Châu site (facility 1) with a good lot
+    ``FK1234`` and an expired one ``OLD1``, a Hà Nội site (facility 2), and the accounts
+    ``nurse`` (site 1), ``padmin`` (province 12) and ``auditor``, each with password
+    ``<name>-pw``.
+    """
+    ensure_vaccine_products(session)
+    site = create_facility(
+        session, code="LCU-001", name="Trạm Y tế xã Sơn Bình", province_code="12"
+    )
+    create_facility(session, code="HNI-001", name="Trạm Y tế phường Phúc Xá", province_code="01")
+    today = date.today()
+    create_lot(
+        session,
+        facility=site,
+        number="FK1234",
+        product_code=PRODUCT,
+        expires_on=today + timedelta(days=90),
+        quantity=1000,
+    )
+    create_lot(
+        session,
+        facility=site,
+        number="OLD1",
+        product_code=PRODUCT,
+        expires_on=today - timedelta(days=1),
+        quantity=100,
+    )
+    create_staff(
+        session, username="nurse", password="nurse-pw", role=Role.SITE_STAFF, facility=site
+    )
+    create_staff(
+        session,
+        username="padmin",
+        password="padmin-pw",
+        role=Role.PROVINCIAL_ADMIN,
+        province_code="12",
+    )
+    create_staff(session, username="auditor", password="auditor-pw", role=Role.AUDITOR)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 
 from hcert.clock import FixedClock
 from issuer.db import make_engine, session_factory, transaction
-from issuer.models import AuditRecord, Dose, Role
-from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
+from issuer.models import AuditRecord, Dose
 from issuer.seed import cccd_number
 from issuer.services.signing import FixedSigner
 from issuer.web import create_app
 from tests.factories import default_dsc
+from tests.issuer_factories import api_world
 from verifier.qr import decode_qr_image
 from verifier.trust_store import StaticTrustStore
 from verifier.verifier import Verifier
@@ -27,36 +27,8 @@ TODAY = datetime.now(UTC).date()
 
 @pytest.fixture
 def client(database_url: str) -> FlaskClient:
-    factory = session_factory(make_engine(database_url))
-    with transaction(factory) as s:
-        ensure_vaccine_products(s)
-        site = create_facility(s, code="LCU-001", name="Trạm Y tế xã Sơn Bình", province_code="12")
-        create_facility(s, code="HNI-001", name="Trạm Y tế phường Phúc Xá", province_code="01")
-        create_lot(
-            s,
-            facility=site,
-            number="FK1234",
-            product_code="EU/1/20/1528",
-            expires_on=TODAY + timedelta(days=90),
-            quantity=100,
-        )
-        create_lot(
-            s,
-            facility=site,
-            number="OLD1",
-            product_code="EU/1/20/1528",
-            expires_on=TODAY - timedelta(days=1),
-            quantity=100,
-        )
-        create_staff(s, username="nurse", password="nurse-pw", role=Role.SITE_STAFF, facility=site)
-        create_staff(
-            s,
-            username="padmin",
-            password="padmin-pw",
-            role=Role.PROVINCIAL_ADMIN,
-            province_code="12",
-        )
-        create_staff(s, username="auditor", password="auditor-pw", role=Role.AUDITOR)
+    with transaction(session_factory(make_engine(database_url))) as s:
+        api_world(s)
     app = create_app(
         {
             "DATABASE_URL": database_url,

@@ -14,7 +14,7 @@ PostgreSQL too. Reproducible: generation is derandomized and uses no example dat
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -23,14 +23,13 @@ from flask.testing import FlaskClient
 from schemathesis import Case, CheckContext, Response
 
 from issuer.db import make_engine, session_factory, transaction, upgrade
-from issuer.models import Role
-from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
 from issuer.seed import cccd_number
 from issuer.services.signing import FixedSigner
 from issuer.web import create_app
 from issuer.web.context import services
 from issuer.web.openapi import OPENAPI
 from tests.factories import default_dsc
+from tests.issuer_factories import api_world
 from trust_list.service import MemoryRevocations
 
 TODAY = datetime.now(UTC).date()
@@ -111,24 +110,7 @@ def _ok(response: Any, status: int) -> dict[str, Any]:
 
 def _seed(url: str) -> None:
     with transaction(session_factory(make_engine(url))) as s:
-        ensure_vaccine_products(s)
-        site = create_facility(s, code="LCU-001", name="Trạm Y tế xã Sơn Bình", province_code="12")
-        create_facility(s, code="HNI-001", name="Trạm Y tế phường Phúc Xá", province_code="01")
-        create_lot(
-            s,
-            facility=site,
-            number="FK1234",
-            product_code="EU/1/20/1528",
-            expires_on=TODAY + timedelta(days=90),
-            quantity=1000,
-        )
-        create_staff(
-            s,
-            username="padmin",
-            password="padmin-pw",
-            role=Role.PROVINCIAL_ADMIN,
-            province_code="12",
-        )
+        api_world(s)
 
 
 def _seed_person_1_with_signed_dose_1(client: FlaskClient, auth: dict[str, str]) -> None:
