@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from vaxpass.admin import DATA_OPTION, keys_group, trust_list_group
-from vaxpass.issuer_cli import audit_group, db_group, seed_demo, serve, sign_pending
+from vaxpass.issuer_cli import (
+    audit_group,
+    db_group,
+    reissue_signed_by,
+    seed_demo,
+    serve,
+    sign_pending,
+)
 
 if TYPE_CHECKING:
     from verifier.signed_store import SignedTrustStore
@@ -342,7 +349,7 @@ def demo(data_dir: Path) -> None:
 
 main.add_command(keys_group)
 main.add_command(trust_list_group)
-for _command in (db_group, seed_demo, sign_pending, audit_group, serve):
+for _command in (db_group, seed_demo, sign_pending, reissue_signed_by, audit_group, serve):
     main.add_command(_command)
 
 

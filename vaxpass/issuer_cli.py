@@ -97,6 +97,41 @@ def sign_pending(database_url: str, data_dir: Path, batch: int) -> None:
         sys.exit(1)
 
 
+@click.command("reissue-signed-by")
+@DB_OPTION
+@DATA_OPTION
+@click.argument("dsc_name")
+def reissue_signed_by(database_url: str, data_dir: Path, dsc_name: str) -> None:
+    """After revoking DSC_NAME: queue every certificate it signed for signing again.
+
+    Then run `vaxpass sign-pending`: the active DSC signs them anew.
+    """
+    from issuer.db import make_engine, session_factory, transaction
+    from issuer.models import Role
+    from issuer.services.corrections import reissue_signed_by as run
+    from issuer.services.registry import Actor
+    from keys.pki import current_actor
+    from keys.registry import FileRegistry, RegistryError
+    from vaxpass.admin import Paths
+
+    try:
+        record = FileRegistry(Paths(data_dir).keys / "registry.json").get(dsc_name)
+    except RegistryError as e:
+        click.echo(f"vaxpass: {e}", err=True)
+        sys.exit(2)
+    if record.revoked_at is None:
+        click.echo(
+            f"vaxpass: {dsc_name} is not revoked: revoke it first (vaxpass keys revoke)", err=True
+        )
+        sys.exit(2)
+    actor = Actor(0, current_actor(), Role.NATIONAL_ADMIN)
+    with transaction(session_factory(make_engine(database_url))) as s:
+        count = run(s, actor, record.kid.hex(), datetime.now(UTC))
+    click.echo(
+        f"{count} certificates signed by {dsc_name} queued for re-issue; run vaxpass sign-pending"
+    )
+
+
 @click.group("audit")
 def audit_group() -> None:
     """The registry's hash-chained audit log."""

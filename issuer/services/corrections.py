@@ -165,3 +165,36 @@ def _supersede(
         )
     session.flush()
     return revoked
+
+
+def reissue_signed_by(session: Session, actor: Actor, kid_hex: str, now: datetime) -> int:
+    """After a DSC's compromise: every valid certificate it signed goes back to the backlog.
+
+    The certificates are marked SUPERSEDED (the revoked DSC already makes them read KEY_REVOKED
+    everywhere, so their UVCIs need no place on the revocation list) and their doses return to
+    PENDING, to be signed again by the active DSC. Returns how many were queued.
+    """
+    if actor.role is not Role.NATIONAL_ADMIN:
+        raise forbidden("re-issuing after a key compromise is for national admins")
+    certificates = list(
+        session.scalars(
+            select(Certificate).where(
+                Certificate.dsc_kid == kid_hex, Certificate.status == CertificateStatus.VALID
+            )
+        )
+    )
+    for certificate in certificates:
+        certificate.status = CertificateStatus.SUPERSEDED
+    dose_ids = [c.dose_id for c in certificates]
+    for dose in session.scalars(select(Dose).where(Dose.id.in_(dose_ids))):
+        dose.sign_state = SignState.PENDING
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        action="reissue-after-compromise",
+        entity="dsc",
+        entity_id=kid_hex,
+        details={"certificates": len(certificates)},
+    )
+    return len(certificates)

@@ -337,3 +337,30 @@ def test_the_migrations_match_the_models(database_url: str) -> None:
     with make_engine(database_url).connect() as connection:
         drift = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert drift == [], "models changed without a migration: run alembic revision --autogenerate"
+
+
+def test_after_a_compromise_everything_the_key_signed_is_signed_again_by_another(
+    site: Site,
+) -> None:
+    from issuer.services.corrections import reissue_signed_by
+    from tests.factories import make_dsc
+
+    compromised, successor = make_dsc(), make_dsc()
+    people = [_person(site, f"0120900003{i:02d}") for i in range(3)]
+    for i, person in enumerate(people):
+        _screen(site, person)
+        with transaction(site.factory) as s:
+            record_dose(s, site.staff, _dose(site, person, f"r{i}"), NOW)
+    assert sign_pending(site.factory, FixedSigner(compromised.signer), clock=lambda: NOW) == 3
+    national = Actor(0, "national", Role.NATIONAL_ADMIN)
+    with pytest.raises(ServiceError), transaction(site.factory) as s:
+        reissue_signed_by(s, site.admin, compromised.certificate.kid.hex(), NOW)  # provincial: no
+    with transaction(site.factory) as s:
+        assert reissue_signed_by(s, national, compromised.certificate.kid.hex(), NOW) == 3
+    assert sign_pending(site.factory, FixedSigner(successor.signer), clock=lambda: NOW) == 3
+    with transaction(site.factory) as s:
+        rows = s.execute(select(Certificate.dsc_kid, Certificate.status)).all()
+    assert sorted(rows) == sorted(
+        [(compromised.certificate.kid.hex(), "superseded")] * 3
+        + [(successor.certificate.kid.hex(), "valid")] * 3
+    )
