@@ -8,6 +8,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,3 +61,27 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision` (the same migrations on SQLite and PostgreSQL)."""
     command.upgrade(alembic_config(url), revision)
+
+
+class SchemaOutdated(Exception):
+    """The database is not at the migration revision this code needs."""
+
+
+def check_current(url: str) -> None:
+    """Refuse to work on a database whose schema is behind (or ahead of) the code.
+
+    Raises:
+        SchemaOutdated: saying which revision it has and which the code needs.
+    """
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+    if current != head:
+        raise SchemaOutdated(
+            f"the database schema is at {current or 'nothing'}, this code needs {head}: "
+            "run `vaxpass db upgrade`"
+        )

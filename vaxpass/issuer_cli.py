@@ -73,6 +73,7 @@ def seed_demo(database_url: str, data_dir: Path, persons: int) -> None:
 @click.option("--batch", type=click.IntRange(min=1, max=10_000), default=500, show_default=True)
 def sign_pending(database_url: str, data_dir: Path, batch: int) -> None:
     """Sign the backlog of pending doses; safe to run in several processes and machines at once."""
+    _require_current_schema(database_url)
     from sqlalchemy import func, select
 
     from issuer.db import make_engine, session_factory
@@ -106,6 +107,7 @@ def reissue_signed_by(database_url: str, data_dir: Path, dsc_name: str) -> None:
 
     Then run `vaxpass sign-pending`: the active DSC signs them anew.
     """
+    _require_current_schema(database_url)
     from issuer.db import make_engine, session_factory, transaction
     from issuer.models import Role
     from issuer.services.corrections import reissue_signed_by as run
@@ -141,6 +143,7 @@ def audit_group() -> None:
 @DB_OPTION
 def audit_verify(database_url: str) -> None:
     """Prove the audit log unbroken (exit 1 at the first broken entry)."""
+    _require_current_schema(database_url)
     from issuer.db import make_engine, session_factory
     from issuer.services.audit import verify
 
@@ -162,6 +165,7 @@ def audit_verify(database_url: str) -> None:
 )
 def serve(database_url: str, data_dir: Path, host: str, port: int, workers: int) -> None:
     """Serve the issuer API (Flask's server for development; gunicorn with --workers)."""
+    _require_current_schema(database_url)
     os.environ["VAXPASS_DATABASE_URL"] = database_url
     os.environ["VAXPASS_DATA"] = str(data_dir)
     if workers:
@@ -182,6 +186,16 @@ def serve(database_url: str, data_dir: Path, host: str, port: int, workers: int)
 
     click.echo(f"vaxpass issuer on http://{host}:{port}/api/v1 (database {_redact(database_url)})")
     create_app().run(host=host, port=port)
+
+
+def _require_current_schema(database_url: str) -> None:
+    from issuer.db import SchemaOutdated, check_current
+
+    try:
+        check_current(database_url)
+    except SchemaOutdated as e:
+        click.echo(f"vaxpass: {e}", err=True)
+        sys.exit(2)
 
 
 def _redact(url: str) -> str:

@@ -364,3 +364,16 @@ def test_after_a_compromise_everything_the_key_signed_is_signed_again_by_another
         [(compromised.certificate.kid.hex(), "superseded")] * 3
         + [(successor.certificate.kid.hex(), "valid")] * 3
     )
+
+
+def test_commands_refuse_an_outdated_schema_with_a_clear_error(database_url: str) -> None:
+    from alembic import command
+    from click.testing import CliRunner
+
+    from issuer.db import alembic_config
+    from vaxpass.cli import main
+
+    command.downgrade(alembic_config(database_url), "0001")
+    result = CliRunner().invoke(main, ["audit", "verify", "--database-url", database_url])
+    assert result.exit_code == 2
+    assert "schema is at 0001" in result.output and "vaxpass db upgrade" in result.output
