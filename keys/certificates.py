@@ -18,9 +18,10 @@ from cryptography.x509.oid import NameOID
 from hcert.certtype import KEY_USAGE_OIDS, CertType
 from hcert.cose import PrivateKey, PublicKey
 from hcert.trustlist import TRUST_LIST_SIGNER_OID
+from keys.lifecycle import Policy
 
-DEFAULT_DSC_VALIDITY = timedelta(days=2 + 182 + 365)  # lead time + usage period + certificates
-DEFAULT_CSCA_VALIDITY = timedelta(days=3650)
+DEFAULT_DSC_VALIDITY = Policy().dsc_validity  # lead time + usage period + certificates
+DEFAULT_CSCA_VALIDITY = Policy().csca_validity
 # hcert spec 5.1.1: the spec's OID family (the early 1.3.6.1.4.1.0.1847… form is only read)
 _SPEC_OIDS = {t: oid for oid, t in KEY_USAGE_OIDS.items() if ".0.1847." not in oid}
 

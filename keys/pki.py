@@ -315,8 +315,8 @@ def _cert(record: KeyRecord) -> x509.Certificate:
 def _next_name(name: str, registry: Registry) -> str:
     """``dsc-hanoi`` → ``dsc-hanoi-2``, ``dsc-hanoi-2`` → ``dsc-hanoi-3`` (first free)."""
     base, _, number = name.rpartition("-")
-    stem, n = (base, int(number)) if base and number.isdigit() else (name, 1)
+    stem, n = (base, int(number) + 1) if base and number.isdigit() else (name, 2)
     taken = {r.name for r in registry.all()}
-    while f"{stem}-{n}" in taken or n == 1:
+    while f"{stem}-{n}" in taken:
         n += 1
     return f"{stem}-{n}"

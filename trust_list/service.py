@@ -46,15 +46,14 @@ class MemoryRevocations:
         return new
 
 
-@dataclass
 class FileRevocations(MemoryRevocations):
     """Revoked UVCI hashes in a JSON file (hex), rewritten atomically."""
 
-    path: Path = Path("revoked-uvcis.json")
-
-    def __post_init__(self) -> None:
-        if self.path.exists():
-            self.revoked = {bytes.fromhex(h) for h in json.loads(self.path.read_text())}
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        if path.exists():
+            self.revoked = {bytes.fromhex(h) for h in json.loads(path.read_text())}
 
     def add(self, uvci: str) -> bool:
         """Add one and save."""

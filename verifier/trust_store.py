@@ -6,7 +6,7 @@ The signed trust list with rollback and freeze protection is `verifier.signed_st
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -79,10 +79,3 @@ class StaticTrustStore:
     def is_revoked(self, uvci: str) -> bool:
         """A fixed set of keys has no revocation list."""
         return False
-
-    def __len__(self) -> int:
-        return sum(len(keys) for keys in self._index.values())
-
-    def __iter__(self) -> Iterator[TrustedKey]:
-        for keys in self._index.values():
-            yield from keys

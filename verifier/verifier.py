@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -160,9 +160,7 @@ class Verifier:
             check_dsc_validity(content, key, now)
             check_key_usage(content, key)
             payload = parse_dcc(claims.dcc)
-            content = VerifiedContent(
-                claims.issuer, claims.issued_at, claims.expires_at, claims.dcc, payload
-            )
+            content = replace(content, payload=payload)
             if self.trust_store.is_revoked(payload.uvci):
                 raise ValidityError(
                     ErrorCode.CERTIFICATE_REVOKED, "this certificate is on the revocation list"

@@ -24,7 +24,6 @@ from issuer.models import (
     Screening,
     ScreeningOutcome,
     SignState,
-    VaccineProduct,
     VerificationStatus,
 )
 from issuer.services import audit
@@ -429,11 +428,3 @@ def backlog(session: Session, facility_id: int | None = None) -> dict[str, int]:
     return {
         state.value: counts.get(state.value, 0) for state in (SignState.WAITING, SignState.PENDING)
     }
-
-
-def product(session: Session, code: str) -> VaccineProduct:
-    """A vaccine product by its `mp` code."""
-    found = session.get(VaccineProduct, code)
-    if found is None:
-        raise not_found("product", code)
-    return found

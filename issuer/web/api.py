@@ -388,7 +388,7 @@ def record() -> tuple[Response, int]:
             signed = None
             if created and source is not None:
                 signed = sign_now_if_possible(s, dose, source, _now(), g.actor.username)
-            out = _dose_json(s, dose, signed) if created else _dose_json(s, dose)
+            out = _dose_json(s, dose, signed)
     except (IntegrityError, OperationalError):
         # a concurrent request with the same key won the race: answer with its dose
         with _transaction() as s:
