@@ -275,9 +275,15 @@ class Certificate(Base):
     status: Mapped[str] = mapped_column(String(12), default=CertificateStatus.VALID)
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
 
+    dose: Mapped[Dose] = relationship()
+
 
 class AuditRecord(Base):
-    """One line of the append-only, hash-chained audit log."""
+    """One line of the append-only, hash-chained audit log (`issuer.services.audit`).
+
+    Inserted unchained with the change it records; `seq`, `prev_hash` and `hash` are set once,
+    when it is sealed into the chain.
+    """
 
     __tablename__ = "audit_log"
 
@@ -288,5 +294,6 @@ class AuditRecord(Base):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str | None] = mapped_column(String(60))
     details: Mapped[dict[str, object] | None] = mapped_column(JSON)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64), unique=True)

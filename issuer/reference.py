@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hcert import valuesets
+from issuer import admin_units
 from issuer.models import Facility, Lot, Role, Staff, VaccineProduct
 from issuer.passwords import hash_password
 
@@ -43,7 +44,15 @@ def create_facility(
     commune_code: str | None = None,
     mobile: bool = False,
 ) -> Facility:
-    """A new injection site."""
+    """A new injection site.
+
+    Raises:
+        ValueError: `commune_code` is not a GSO commune of `province_code`.
+    """
+    if commune_code is not None and admin_units.province_of_commune(commune_code) != (
+        admin_units.province(province_code)
+    ):
+        raise ValueError(f"commune {commune_code} is not a commune of province {province_code}")
     facility = Facility(
         code=code, name=name, province_code=province_code, commune_code=commune_code, mobile=mobile
     )

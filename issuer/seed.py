@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from issuer import admin_units
 from issuer.models import Facility, Role, ScreeningOutcome, VerificationStatus
 from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
 from issuer.services.registry import (
@@ -132,21 +133,28 @@ def seed_demo(
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     ensure_vaccine_products(session)
+    tam_duong = admin_units.communes_of("106") or ()  # Huyện Tam Đường
     sites = [
         create_facility(
-            session, code="LCU-TDU-01", name="Trạm Y tế xã Sơn Bình", province_code=PROVINCE
+            session,
+            code="LCU-TDU-01",
+            name="Trạm Y tế xã Sơn Bình",
+            province_code=PROVINCE,
+            commune_code="03413",  # Xã Sơn Bình
         ),
         create_facility(
             session,
             code="LCU-TDU-02",
             name="Trung tâm Y tế huyện Tam Đường",
             province_code=PROVINCE,
+            commune_code="03390",  # Thị trấn Tam Đường
         ),
         create_facility(
             session,
             code="LCU-MOB-01",
             name="Điểm tiêm lưu động Phong Thổ",
             province_code=PROVINCE,
+            commune_code=(admin_units.communes_of("109") or ())[0].code,  # Huyện Phong Thổ
             mobile=True,
         ),
     ]
@@ -216,7 +224,7 @@ def seed_demo(
                 name,
                 born.isoformat(),
                 "male" if male else "female",
-                commune_code=None,
+                commune_code=rng.choice(tam_duong).code,
                 phone=f"09{rng.randrange(10**8):08d}",
             ),
             now,

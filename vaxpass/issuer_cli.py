@@ -47,6 +47,7 @@ def seed_demo(database_url: str, data_dir: Path, persons: int) -> None:
     """
     from issuer.db import make_engine, session_factory, transaction, upgrade
     from issuer.seed import seed_demo as run
+    from issuer.services.audit import seal_all
     from keys.files import write_secret
 
     upgrade(database_url)
@@ -55,6 +56,7 @@ def seed_demo(database_url: str, data_dir: Path, persons: int) -> None:
         try:
             with transaction(factory) as session:
                 result = run(session, persons=persons)
+            seal_all(factory)
         except ValueError as e:
             click.echo(f"\nvaxpass: {e}", err=True)
             sys.exit(2)
@@ -78,6 +80,7 @@ def sign_pending(database_url: str, data_dir: Path, batch: int) -> None:
 
     from issuer.db import make_engine, session_factory
     from issuer.models import Dose, SignState
+    from issuer.services.audit import seal_all
     from issuer.services.signing import sign_pending as run
     from issuer.signer_source import PkiSignerSource
 
@@ -92,6 +95,7 @@ def sign_pending(database_url: str, data_dir: Path, batch: int) -> None:
         )
     with click.progressbar(length=pending, label="signing", file=sys.stderr) as bar:
         signed = run(factory, source, batch_size=batch, progress=bar.update)
+    seal_all(factory)
     click.echo(f"signed {signed} certificates")
     if signed < pending and source.signer(datetime.now(UTC)) is None:
         click.echo("vaxpass: no DSC may sign now (none active): the rest waits", err=True)
@@ -110,6 +114,7 @@ def reissue_signed_by(database_url: str, data_dir: Path, dsc_name: str) -> None:
     _require_current_schema(database_url)
     from issuer.db import make_engine, session_factory, transaction
     from issuer.models import Role
+    from issuer.services.audit import seal_all
     from issuer.services.corrections import reissue_signed_by as run
     from issuer.services.registry import Actor
     from keys.pki import current_actor
@@ -127,8 +132,10 @@ def reissue_signed_by(database_url: str, data_dir: Path, dsc_name: str) -> None:
         )
         sys.exit(2)
     actor = Actor(0, current_actor(), Role.NATIONAL_ADMIN)
-    with transaction(session_factory(make_engine(database_url))) as s:
+    factory = session_factory(make_engine(database_url))
+    with transaction(factory) as s:
         count = run(s, actor, record.kid.hex(), datetime.now(UTC))
+    seal_all(factory)
     click.echo(
         f"{count} certificates signed by {dsc_name} queued for re-issue; run vaxpass sign-pending"
     )
@@ -142,17 +149,19 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @DB_OPTION
 def audit_verify(database_url: str) -> None:
-    """Prove the audit log unbroken (exit 1 at the first broken entry)."""
+    """Seal the entries not yet chained, then prove the chain unbroken (exit 1 where it breaks)."""
     _require_current_schema(database_url)
     from issuer.db import make_engine, session_factory
-    from issuer.services.audit import verify
+    from issuer.services.audit import seal_all, verify
 
-    with session_factory(make_engine(database_url))() as s:
+    factory = session_factory(make_engine(database_url))
+    sealed = seal_all(factory)
+    with factory() as s:
         count, broken = verify(s)
     if broken is not None:
         click.echo(f"audit log BROKEN at entry {broken} (after {count} good entries)")
         sys.exit(1)
-    click.echo(f"audit log: {count} entries, chain unbroken")
+    click.echo(f"audit log: {count} entries ({sealed} sealed just now), chain unbroken")
 
 
 @click.command("serve")

@@ -1,32 +1,54 @@
-"""The append-only, hash-chained audit log of every state change, in the registry database."""
+"""The append-only, hash-chained audit log of every state change, in the registry database.
+
+Writing and chaining are two steps, so that no request waits for another's commit:
+
+1. `record` queues an entry; it is inserted, unchained, in the same transaction as the change it
+   describes (an entry exists exactly when its change committed).
+2. `seal` gives the committed unchained entries, in id order, the next sequence numbers and
+   chains them: ``hash = SHA-256(prev_hash, seq, the entry)``. One sealer at a time (a
+   PostgreSQL advisory try-lock; the unique ``seq`` refuses a second sealer everywhere).
+   `seal_if_due` runs it at most once per `SEAL_INTERVAL` per process, after a request has
+   been answered, so a second of writes is chained in one short transaction.
+
+`verify` walks the chain in ``seq`` order. Until an entry is sealed (about a second) it is
+protected only by the database's access control; `vaxpass audit verify` seals before it walks.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.models import AuditRecord
 
 GENESIS = "0" * 64
-_LOCK_KEY = 7_246_100  # PostgreSQL advisory lock serialising appends to the chain
+SEAL_INTERVAL = 1.0  # seconds between two seals in one process
+_LOCK_KEY = 7_246_100  # PostgreSQL advisory lock class: one sealer at a time
+_PENDING = "vaxpass.audit.pending"
 
 
-def _digest(
-    prev: str,
-    at: datetime,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: str | None,
-    details: dict[str, Any] | None,
-) -> str:
+class _Throttle:
+    """When this process last sealed; one sealing thread at a time."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+        self.lock = threading.Lock()
+
+
+_throttle = _Throttle()
+
+
+def _digest(prev: str, seq: int, row: AuditRecord) -> str:
     body = json.dumps(
-        [prev, _utc(at), actor, action, entity, entity_id, details],
+        [prev, seq, _utc(row.at), row.actor, row.action, row.entity, row.entity_id, row.details],
         sort_keys=True,
         ensure_ascii=False,
         default=str,
@@ -45,12 +67,7 @@ def record(
     entity_id: object = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Append one entry to the chain when the caller's transaction commits.
-
-    Entries are chained just before the commit (under a PostgreSQL advisory lock that serialises
-    writers of the chain), so the lock is held for one insert and the commit, not for the whole
-    transaction: concurrent requests do not queue behind each other's work.
-    """
+    """Append one entry to the log when the caller's transaction commits (sealed later)."""
     pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
     pending.append(
         {
@@ -64,32 +81,11 @@ def record(
     )
 
 
-_PENDING = "vaxpass.audit.pending"
-
-
 @event.listens_for(Session, "before_commit")
-def _chain_pending(session: Session) -> None:
+def _insert_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
-    if not pending:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
-    prev = (
-        session.scalar(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)) or GENESIS
-    )
-    for entry in pending:
-        digest = _digest(
-            prev,
-            entry["at"],
-            entry["actor"],
-            entry["action"],
-            entry["entity"],
-            entry["entity_id"],
-            entry["details"],
-        )
-        session.add(AuditRecord(**entry, prev_hash=prev, hash=digest))
-        prev = digest
-    session.flush()
+    if pending:
+        session.execute(insert(AuditRecord), pending)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -97,25 +93,102 @@ def _drop_pending(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
+def seal(session: Session, batch: int = 10_000, *, wait: bool = False) -> int:
+    """Chain the committed unsealed entries (up to `batch`) in the caller's transaction.
+
+    Returns:
+        How many entries were sealed; 0 also when another sealer holds the lock and not `wait`.
+
+    Raises:
+        IntegrityError: a concurrent sealer took the same sequence numbers (SQLite); the
+            caller's transaction must roll back, the other sealer's work stands.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        # one lock per registry: a database may hold several in schemas (the tests do)
+        key = (_LOCK_KEY, func.hashtext(func.current_schema()))
+        if wait:
+            session.execute(select(func.pg_advisory_xact_lock(*key)))
+        elif not session.scalar(select(func.pg_try_advisory_xact_lock(*key))):
+            return 0
+    last = session.execute(
+        select(AuditRecord.seq, AuditRecord.hash)
+        .where(AuditRecord.seq.is_not(None))
+        .order_by(AuditRecord.seq.desc())
+        .limit(1)
+    ).first()
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    rows = session.scalars(
+        select(AuditRecord).where(AuditRecord.seq.is_(None)).order_by(AuditRecord.id).limit(batch)
+    ).all()
+    changes = []
+    for row in rows:
+        seq += 1
+        digest = _digest(prev, seq, row)
+        changes.append({"id": row.id, "seq": seq, "prev_hash": prev, "hash": digest})
+        prev = digest
+    if changes:
+        session.execute(update(AuditRecord), changes)
+    return len(changes)
+
+
+def seal_all(factory: sessionmaker[Session]) -> int:
+    """Seal every committed entry, batch after batch; return how many were sealed."""
+    total = 0
+    while True:
+        with factory() as session, session.begin():
+            sealed = seal(session, wait=True)
+        total += sealed
+        if sealed == 0:
+            return total
+
+
+def seal_if_due(factory: sessionmaker[Session]) -> None:
+    """Seal what is waiting, unless this process sealed less than `SEAL_INTERVAL` ago.
+
+    Never raises for a lost race with another sealer: the entries are sealed next time.
+    """
+    now = time.monotonic()
+    if now - _throttle.last < SEAL_INTERVAL or not _throttle.lock.acquire(blocking=False):
+        return
+    try:
+        _throttle.last = now
+        with factory() as session, session.begin():
+            seal(session)
+    except (IntegrityError, OperationalError):
+        pass  # another process sealed these entries, or SQLite was busy: next time
+    finally:
+        _throttle.lock.release()
+
+
 def verify(session: Session, batch: int = 10_000) -> tuple[int, int | None]:
-    """Walk the chain; return (entries checked, id of the first broken entry or None)."""
-    prev, count, last_id = GENESIS, 0, 0
+    """Walk the sealed chain in order.
+
+    Returns:
+        (entries checked, sequence number of the first broken entry or None).
+    """
+    prev, count, last_seq = GENESIS, 0, 0
     while True:
         rows = session.scalars(
             select(AuditRecord)
-            .where(AuditRecord.id > last_id)
-            .order_by(AuditRecord.id)
+            .where(AuditRecord.seq > last_seq)
+            .order_by(AuditRecord.seq)
             .limit(batch)
         ).all()
         if not rows:
             return count, None
         for row in rows:
-            expected = _digest(
-                prev, row.at, row.actor, row.action, row.entity, row.entity_id, row.details
-            )
-            if row.prev_hash != prev or row.hash != expected:
-                return count, row.id
-            prev, count, last_id = row.hash, count + 1, row.id
+            if (
+                row.seq != last_seq + 1
+                or row.prev_hash != prev
+                or row.hash != _digest(prev, row.seq, row)
+            ):
+                return count, row.seq
+            prev, count, last_seq = row.hash, count + 1, row.seq
+
+
+def unsealed(session: Session) -> int:
+    """How many committed entries are not chained yet."""
+    return session.scalar(select(func.count()).where(AuditRecord.seq.is_(None))) or 0
 
 
 def _utc(t: datetime) -> str:

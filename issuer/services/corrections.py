@@ -8,6 +8,7 @@ corrected certificate is signed like any other (at once when a DSC is active).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Protocol
 
@@ -29,6 +30,7 @@ from issuer.services import audit
 from issuer.services.errors import ServiceError, forbidden, not_found
 from issuer.services.registry import Actor, check_facility_scope, split_name
 
+MRZ_NAME = re.compile(r"[A-Z<]{1,80}")  # DCC schema: fnt/gnt, ^[A-Z<]*$, at most 80
 CORRECTING_ROLES = {Role.FACILITY_ADMIN, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN}
 
 
@@ -50,35 +52,59 @@ def correct_person(
     full_name: str | None = None,
     date_of_birth: str | None = None,
     sex: str | None = None,
+    family_name_t: str | None = None,
+    given_name_t: str | None = None,
 ) -> list[str]:
-    """Fix a person's identity data; return the UVCIs revoked because of it."""
+    """Fix a person's identity data; return the UVCIs revoked because of it.
+
+    `family_name_t` and `given_name_t` are the name as printed in the machine-readable zone of
+    the person's passport (ICAO 9303: A-Z and ``<``), entered by hand for a name that our
+    transliteration cannot cover (a foreigner's name in another script) or renders otherwise
+    than the passport. They take precedence over the transliteration of `full_name`.
+    """
     if actor.role not in CORRECTING_ROLES:
         raise forbidden("corrections are for facility, provincial and national admins")
     person = session.get(Person, person_id)
     if person is None:
         raise not_found("person", person_id)
+    for name, value in (("family_name_t", family_name_t), ("given_name_t", given_name_t)):
+        if value is not None and not MRZ_NAME.fullmatch(value):
+            raise ServiceError(
+                "FIELD_INVALID", f"{name}: expected 1-80 characters A-Z or <, as in the MRZ", 422
+            )
     changes = {
         k: v
-        for k, v in (("full_name", full_name), ("date_of_birth", date_of_birth), ("sex", sex))
+        for k, v in (
+            ("full_name", full_name),
+            ("date_of_birth", date_of_birth),
+            ("sex", sex),
+            ("family_name_t", family_name_t),
+            ("given_name_t", given_name_t),
+        )
         if v is not None and getattr(person, k) != v
     }
     if not changes:
         return []
     if date_of_birth is not None and date_of_birth > now.date().isoformat():
         raise ServiceError("DATE_INVALID", f"got {date_of_birth}, expected a past date", 422)
-    if full_name is not None:
-        family, given = split_name(full_name)
-        if not (transliterate(family) or transliterate(given)):
-            # refuse before revoking anything: a certificate could not be re-issued for it
-            raise ServiceError(
-                "NAME_NOT_TRANSLITERABLE", "the name has no ICAO 9303 transliteration", 422
-            )
+    family_t, given_t = person.family_name_t, person.given_name_t
+    if "full_name" in changes:
+        family, given = split_name(full_name or "")
+        family_t, given_t = transliterate(family), transliterate(given)
+    family_t, given_t = family_name_t or family_t, given_name_t or given_t
+    if not (family_t or given_t):
+        # refuse before revoking anything: a certificate could not be re-issued for it
+        raise ServiceError(
+            "NAME_NOT_TRANSLITERABLE",
+            "the name has no ICAO 9303 transliteration: send family_name_t/given_name_t "
+            "as in the passport's MRZ",
+            422,
+        )
     for field, value in changes.items():
         setattr(person, field, value)
     if "full_name" in changes:
         person.family_name, person.given_name = split_name(person.full_name)
-        person.family_name_t = transliterate(person.family_name)
-        person.given_name_t = transliterate(person.given_name)
+    person.family_name_t, person.given_name_t = family_t, given_t
     person.mismatched_fields = None
     person.updated_at = now
     doses = list(session.scalars(select(Dose).where(Dose.person_id == person.id)))

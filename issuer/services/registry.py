@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hcert.icao import transliterate
 from issuer.models import (
     AdverseEvent,
+    Certificate,
     Dose,
     Facility,
     Lot,
@@ -26,8 +28,10 @@ from issuer.models import (
     SignState,
     VerificationStatus,
 )
-from issuer.services import audit
+from issuer.services import audit, reference_cache
 from issuer.services.errors import ServiceError, forbidden, not_found
+from issuer.services.reference_cache import FacilityRef
+from issuer.services.signing import DEFAULT_VALIDITY, SignerSource, record_signing, try_sign
 
 WRITE_ROLES = {Role.SITE_STAFF, Role.FACILITY_ADMIN, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN}
 SIGNABLE_SCREENING = {ScreeningOutcome.ELIGIBLE, ScreeningOutcome.PRECAUTION}
@@ -44,7 +48,9 @@ class Actor:
     province_code: str | None = None
 
 
-def check_facility_scope(actor: Actor, facility: Facility, *, write: bool = True) -> None:
+def check_facility_scope(
+    actor: Actor, facility: Facility | FacilityRef, *, write: bool = True
+) -> None:
     """Refuse (403) unless `actor` may act on `facility`.
 
     Raises:
@@ -203,7 +209,9 @@ def record_screening(
     now: datetime,
 ) -> Screening:
     """Record a screening; only ELIGIBLE and PRECAUTION allow a dose the same day."""
-    facility = _facility(session, facility_id)
+    facility = reference_cache.facility(session, facility_id)
+    if facility is None:
+        raise not_found("facility", facility_id)
     check_facility_scope(actor, facility)
     if session.get(Person, person_id) is None:
         raise not_found("person", person_id)
@@ -247,36 +255,72 @@ def find_by_idempotency_key(session: Session, key: str) -> Dose | None:
     return session.scalar(select(Dose).where(Dose.idempotency_key == key))
 
 
-def record_dose(session: Session, actor: Actor, data: DoseData, now: datetime) -> tuple[Dose, bool]:
+class RecordedDose(NamedTuple):
+    """The outcome of `record_dose`."""
+
+    dose: Dose
+    created: bool  # False: the same idempotency key was recorded before
+    certificate: Certificate | None  # signed at once, when it could be
+
+
+def record_dose(
+    session: Session,
+    actor: Actor,
+    data: DoseData,
+    now: datetime,
+    source: SignerSource | None = None,
+) -> RecordedDose:
     """Record one dose after validating everything; idempotent on `data.idempotency_key`.
 
-    Returns:
-        The dose and whether it was created (False: the same key was recorded before).
+    With a `source`, a dose that may be signed (verified person, not a probable duplicate) is
+    signed at once and stored already SIGNED with its certificate; otherwise it goes to the
+    backlog. This is the hot path of the injection day: it reads the facility, lot and product
+    from the process cache and makes two queries before its inserts.
 
     Raises:
         ServiceError: FORBIDDEN, FACILITY_NOT_FOUND, PERSON_NOT_FOUND, LOT_NOT_FOUND,
             LOT_PRODUCT_MISMATCH, LOT_EXPIRED, DATE_INVALID, SCREENING_REQUIRED,
             DOSE_NUMBER_INCONSISTENT, DOSE_DUPLICATE, IDEMPOTENCY_KEY_REUSED.
     """
-    previous = find_by_idempotency_key(session, data.idempotency_key)
-    if previous is not None:
-        if (previous.person_id, previous.dose_number, previous.given_on) != (
+    facility = reference_cache.facility(session, data.facility_id)
+    if facility is None:
+        raise not_found("facility", data.facility_id)
+    check_facility_scope(actor, facility)
+    history = []
+    for d in session.scalars(
+        select(Dose)
+        .where(or_(Dose.person_id == data.person_id, Dose.idempotency_key == data.idempotency_key))
+        .order_by(Dose.id)
+    ):
+        if d.idempotency_key != data.idempotency_key:
+            history.append(d)
+        elif (d.person_id, d.dose_number, d.given_on) == (
             data.person_id,
             data.dose_number,
             data.given_on,
         ):
+            return RecordedDose(d, False, None)
+        else:
             raise ServiceError(
                 "IDEMPOTENCY_KEY_REUSED", "this idempotency key was used for another dose", 409
             )
-        return previous, False
-    facility = _facility(session, data.facility_id)
-    check_facility_scope(actor, facility)
-    person = session.get(Person, data.person_id)
-    if person is None:
-        raise not_found("person", data.person_id)
-    lot = session.scalar(
-        select(Lot).where(Lot.facility_id == facility.id, Lot.number == data.lot_number)
+    latest_screening = (
+        select(Screening.id)
+        .where(Screening.person_id == Person.id, Screening.facility_id == facility.id)
+        .order_by(Screening.at.desc())
+        .limit(1)
+        .correlate(Person)
+        .scalar_subquery()
     )
+    found = session.execute(
+        select(Person, Screening)
+        .outerjoin(Screening, Screening.id == latest_screening)
+        .where(Person.id == data.person_id)
+    ).first()
+    if found is None:
+        raise not_found("person", data.person_id)
+    person, screening = found
+    lot = reference_cache.lot(session, facility.id, data.lot_number)
     if lot is None:
         raise ServiceError(
             "LOT_NOT_FOUND", f"lot {data.lot_number!r} was not received by {facility.code}", 422
@@ -293,8 +337,8 @@ def record_dose(session: Session, actor: Actor, data: DoseData, now: datetime) -
         )
     if lot.expires_on < data.given_on:
         raise ServiceError("LOT_EXPIRED", f"lot {lot.number} expired on {lot.expires_on}", 422)
-    _check_screening(session, person.id, facility.id, data.given_on)
-    counted = [d for d in _doses_of(session, person.id) if d.probable_duplicate_of is None]
+    _check_screening(screening, data.given_on)
+    counted = [d for d in history if d.probable_duplicate_of is None]
     same_day = [d for d in counted if d.given_on == data.given_on]
     duplicate_of = None
     if same_day:
@@ -309,6 +353,7 @@ def record_dose(session: Session, actor: Actor, data: DoseData, now: datetime) -
             f"got dose {data.dose_number}, the history has {len(counted)} doses",
             422,
         )
+    signable = person.verification == VerificationStatus.VERIFIED and duplicate_of is None
     dose = Dose(
         idempotency_key=data.idempotency_key,
         person_id=person.id,
@@ -318,13 +363,20 @@ def record_dose(session: Session, actor: Actor, data: DoseData, now: datetime) -
         given_on=data.given_on,
         facility_id=facility.id,
         staff_id=actor.staff_id,
+        screening_id=screening.id,
         probable_duplicate_of=duplicate_of,
-        sign_state=SignState.PENDING
-        if person.verification == VerificationStatus.VERIFIED and duplicate_of is None
-        else SignState.WAITING,
+        sign_state=SignState.PENDING if signable else SignState.WAITING,
         created_at=now,
     )
+    certificate, refusal = None, None
+    signer = source.signer(now + DEFAULT_VALIDITY) if signable and source else None
+    if signer is not None:
+        primary = reference_cache.primary_doses(session, lot.product_code) or 1
+        certificate, refusal = try_sign(dose, person, primary, signer, now)
+        dose.sign_state = SignState.SIGNED if certificate else SignState.WAITING
     session.add(dose)
+    if certificate is not None:
+        session.add(certificate)  # its dose is inserted first, and the dose is SIGNED already
     session.flush()
     audit.record(
         session,
@@ -340,7 +392,10 @@ def record_dose(session: Session, actor: Actor, data: DoseData, now: datetime) -
             "duplicate_of": duplicate_of,
         },
     )
-    return dose, True
+    if signer is not None:
+        signed, refused = ([dose.id], {}) if certificate else ([], {dose.id: refusal or ""})
+        record_signing(session, now, actor.username, signer, signed, refused)
+    return RecordedDose(dose, True, certificate)
 
 
 SEVERITIES = ("common", "serious")
@@ -394,13 +449,7 @@ def report_adverse_event(
     return event
 
 
-def _check_screening(session: Session, person_id: int, facility_id: int, day: date) -> None:
-    latest = session.scalar(
-        select(Screening)
-        .where(Screening.person_id == person_id, Screening.facility_id == facility_id)
-        .order_by(Screening.at.desc())
-        .limit(1)
-    )
+def _check_screening(latest: Screening | None, day: date) -> None:
     if latest is None or latest.at.date() != day:
         raise ServiceError("SCREENING_REQUIRED", "no screening for this person here today", 422)
     if latest.outcome not in SIGNABLE_SCREENING:
@@ -412,13 +461,6 @@ def _doses_of(session: Session, person_id: int) -> list[Dose]:
     return list(session.scalars(select(Dose).where(Dose.person_id == person_id).order_by(Dose.id)))
 
 
-def _facility(session: Session, facility_id: int) -> Facility:
-    facility = session.get(Facility, facility_id)
-    if facility is None:
-        raise not_found("facility", facility_id)
-    return facility
-
-
 def backlog(session: Session, facility_id: int | None = None) -> dict[str, int]:
     """Unsigned doses by state (waiting, pending), for one facility or all."""
     query = select(Dose.sign_state, func.count()).where(Dose.sign_state != SignState.SIGNED)
@@ -428,3 +470,54 @@ def backlog(session: Session, facility_id: int | None = None) -> dict[str, int]:
     return {
         state.value: counts.get(state.value, 0) for state in (SignState.WAITING, SignState.PENDING)
     }
+
+
+@dataclass(frozen=True, slots=True)
+class LotStock:
+    """A lot at one facility: what was received, administered and remains."""
+
+    id: int
+    number: str
+    product_code: str
+    expires_on: date
+    received: int
+    administered: int
+
+    @property
+    def remaining(self) -> int:
+        """Received minus administered; negative means the records disagree with the stock."""
+        return self.received - self.administered
+
+
+def lot_stock(session: Session, actor: Actor, facility_id: int) -> list[LotStock]:
+    """The facility's lots with their stock, by expiry (use the soonest first).
+
+    Doses flagged as probable duplicates are not counted: they were recorded twice, given once.
+
+    Raises:
+        ServiceError: FACILITY_NOT_FOUND, FORBIDDEN.
+    """
+    facility = reference_cache.facility(session, facility_id)
+    if facility is None:
+        raise not_found("facility", facility_id)
+    check_facility_scope(actor, facility, write=False)
+    administered = (
+        select(Dose.lot_id, func.count().label("n"))
+        .where(Dose.facility_id == facility_id, Dose.probable_duplicate_of.is_(None))
+        .group_by(Dose.lot_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Lot.id,
+            Lot.number,
+            Lot.product_code,
+            Lot.expires_on,
+            Lot.quantity_received,
+            func.coalesce(administered.c.n, 0),
+        )
+        .outerjoin(administered, administered.c.lot_id == Lot.id)
+        .where(Lot.facility_id == facility_id)
+        .order_by(Lot.expires_on, Lot.number)
+    )
+    return [LotStock(*row) for row in rows]

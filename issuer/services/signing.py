@@ -50,16 +50,17 @@ class FixedSigner:
 def build_certificate(
     dose: Dose,
     person: Person,
-    product: VaccineProduct,
+    primary_doses: int,
     signer: Signer,
     now: datetime,
     validity: timedelta = DEFAULT_VALIDITY,
 ) -> Certificate:
-    """Sign one dose into a certificate row (not yet added to a session).
+    """Sign one dose into a certificate row (not yet added to a session; the dose may be new).
 
     Raises:
         ValueError: the person has no ICAO transliteration of their name (a name in a script
             ICAO 9303 does not cover: staff must enter it as in the passport's MRZ).
+        HcertError: the data cannot make a valid certificate.
     """
     if not (person.family_name_t or person.given_name_t):
         raise ValueError("no transliterated name (fnt/gnt): enter it as in the passport MRZ")
@@ -70,9 +71,9 @@ def build_certificate(
         family_name_t=person.family_name_t,
         given_name_t=person.given_name_t or None,
         dob=person.date_of_birth,
-        product=product.code,
+        product=dose.product_code,
         dose_number=dose.dose_number,
-        total_doses=max(product.primary_doses, dose.dose_number),
+        total_doses=max(primary_doses, dose.dose_number),
         date=dose.given_on.isoformat(),
         uvci=uvci,
     )
@@ -81,7 +82,7 @@ def build_certificate(
         to_json_obj(payload), signer, issuer="VN", issued_at=now, expires_at=expires_at
     )
     return Certificate(
-        dose_id=dose.id,
+        dose=dose,
         uvci=uvci,
         dsc_kid=signer.kid.hex(),
         issued_at=now,
@@ -91,28 +92,32 @@ def build_certificate(
     )
 
 
-def sign_batch(
-    session: Session, doses: Sequence[Dose], signer: Signer, now: datetime, actor: str
-) -> list[Certificate]:
-    """Sign `doses` (already claimed) and mark them signed, in the caller's transaction.
+def try_sign(
+    dose: Dose, person: Person, primary_doses: int, signer: Signer, now: datetime
+) -> tuple[Certificate | None, str | None]:
+    """Sign one dose, or say why its data cannot make a valid certificate.
 
-    A dose whose data cannot make a valid certificate (a name with no transliteration, say)
-    is set back to WAITING with the reason in the audit log, so that one bad record never blocks
-    the backlog.
+    Returns:
+        (the certificate, None), or (None, the reason): a name with no transliteration, say.
+        The caller sets such a dose back to WAITING, so that one bad record never blocks the
+        backlog, and a signed one to SIGNED.
     """
-    products = {code: session.get(VaccineProduct, code) for code in {d.product_code for d in doses}}
-    certificates, signed, refused = [], [], {}
-    for dose in doses:
-        try:
-            certificates.append(
-                build_certificate(dose, dose.person, products[dose.product_code], signer, now)
-            )
-            signed.append(dose.id)
-        except (HcertError, ValueError) as e:
-            refused[dose.id] = str(e)
-    session.add_all(certificates)
+    try:
+        return build_certificate(dose, person, primary_doses, signer, now), None
+    except (HcertError, ValueError) as e:
+        return None, str(e)
+
+
+def record_signing(
+    session: Session,
+    now: datetime,
+    actor: str,
+    signer: Signer,
+    signed: Sequence[int],
+    refused: dict[int, str],
+) -> None:
+    """Audit what one signing pass did: the doses signed, and those refused with the reason."""
     if signed:
-        session.execute(update(Dose).where(Dose.id.in_(signed)).values(sign_state=SignState.SIGNED))
         audit.record(
             session,
             at=now,
@@ -123,9 +128,6 @@ def sign_batch(
             details={"count": len(signed), "kid": signer.kid.hex()},
         )
     if refused:
-        session.execute(
-            update(Dose).where(Dose.id.in_(refused)).values(sign_state=SignState.WAITING)
-        )
         audit.record(
             session,
             at=now,
@@ -135,6 +137,32 @@ def sign_batch(
             entity_id=None,
             details={str(k): v for k, v in refused.items()},
         )
+
+
+def sign_batch(
+    session: Session, doses: Sequence[Dose], signer: Signer, now: datetime, actor: str
+) -> list[Certificate]:
+    """Sign `doses` (already claimed) and mark them signed, in the caller's transaction.
+
+    A dose whose data cannot make a valid certificate is set back to WAITING (`try_sign`).
+    """
+    primary = {
+        code: session.get_one(VaccineProduct, code).primary_doses
+        for code in {d.product_code for d in doses}
+    }
+    certificates, signed, refused = [], [], {}
+    for dose in doses:
+        certificate, refusal = try_sign(dose, dose.person, primary[dose.product_code], signer, now)
+        if certificate is not None:
+            certificates.append(certificate)
+            signed.append(dose.id)
+        else:
+            refused[dose.id] = refusal or ""
+    session.add_all(certificates)
+    for state, ids in ((SignState.SIGNED, signed), (SignState.WAITING, list(refused))):
+        if ids:
+            session.execute(update(Dose).where(Dose.id.in_(ids)).values(sign_state=state))
+    record_signing(session, now, actor, signer, signed, refused)
     return certificates
 
 
@@ -180,6 +208,7 @@ def sign_pending(
             signed = len(sign_batch(session, doses, signer, now, actor))
         total += signed
         progress(len(doses))
+        audit.seal_if_due(factory)
 
 
 def sign_now_if_possible(

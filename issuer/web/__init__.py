@@ -6,13 +6,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, send_from_directory
 from werkzeug.exceptions import HTTPException
 
 from issuer.db import DEFAULT_URL, make_engine, session_factory
 from issuer.signer_source import PkiSignerSource
-from issuer.web import api, problems
+from issuer.web import admin_units_api, api, problems
 from issuer.web.context import Services
+from trust_list.publisher import LATEST
 from trust_list.service import FileRevocations
 
 
@@ -42,6 +43,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         session_factory(make_engine(app.config["DATABASE_URL"])), source, revocations
     )
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(admin_units_api.blueprint)
+    publish_dir = Path(app.config["DATA_DIR"]).resolve() / "publish"
+
+    @app.get("/trust-list.json")
+    @app.get("/trust-list-v<int:version>.json")
+    def trust_list(version: int | None = None) -> Response:
+        """The published signed trust list (what checkpoints load), as `vaxpass trust-list
+        publish` wrote it under DATA_DIR/publish; it is public and signed, so no login.
+        """  # noqa: D205
+        name = LATEST if version is None else f"trust-list-v{version}.json"
+        if not (publish_dir / name).is_file():
+            raise problems.Problem(
+                404,
+                "TRUST_LIST_NOT_PUBLISHED",
+                f"{name} is not published (vaxpass trust-list publish)",
+            )
+        return send_from_directory(publish_dir, name, mimetype="application/json", max_age=60)
+
     app.register_error_handler(problems.Problem, problems.render)
     app.register_error_handler(HTTPException, problems.render_http)
     return app

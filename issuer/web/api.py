@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from hcert.qrcode import render_png
+from issuer import admin_units
 from issuer.identity import (
     DocumentKind,
     IdentityError,
@@ -53,6 +54,7 @@ from issuer.services.registry import (
     backlog,
     check_in,
     find_by_idempotency_key,
+    lot_stock,
     record_dose,
     record_screening,
     report_adverse_event,
@@ -164,6 +166,15 @@ def _audit_denial(reason: str) -> None:
         )
 
 
+@blueprint.after_request
+def _seal_the_audit_log(response: Response) -> Response:
+    """Chain the audit entries of the last second, once the answer has gone out."""
+    if request.method != "GET":
+        sessions = services().sessions
+        response.call_on_close(lambda: audit.seal_if_due(sessions))
+    return response
+
+
 @blueprint.before_request
 def _refuse_ids_beyond_the_database() -> None:
     """A path id above `MAX_INT` names no row (and the drivers refuse to bind it)."""
@@ -253,6 +264,8 @@ def _person_data(body: dict[str, Any]) -> PersonData:
         _field(body, "commune_code", str, required=False, max_len=10),
         _field(body, "phone", str, required=False, max_len=20),
     )
+    if commune is not None and admin_units.commune(commune) is None:
+        raise Problem(422, "COMMUNE_NOT_FOUND", f"commune_code: {commune!r} is not a GSO commune")
     if body.get("qr") is not None:
         card = _service_call(lambda: parse_cccd_qr(_field(body, "qr", str, max_len=1000)))
         mismatches = check_cccd_number(card.id_number, card.date_of_birth, card.sex)
@@ -384,11 +397,10 @@ def record() -> tuple[Response, int]:
     source = services().signer_source
     try:
         with _transaction() as s:
-            dose, created = _service_call(lambda: record_dose(s, g.actor, data, _now()))
-            signed = None
-            if created and source is not None:
-                signed = sign_now_if_possible(s, dose, source, _now(), g.actor.username)
-            out = _dose_json(s, dose, signed)
+            dose, created, signed = _service_call(
+                lambda: record_dose(s, g.actor, data, _now(), source)
+            )
+            out = _dose_json(s, dose, signed, lot_number=data.lot_number)
     except (IntegrityError, OperationalError):
         # a concurrent request with the same key won the race: answer with its dose
         with _transaction() as s:
@@ -462,7 +474,7 @@ def facility_backlog(facility_id: int) -> Response:
 @blueprint.patch("/persons/<int:person_id>")
 @authenticated
 def correct_person_data(person_id: int) -> Response:
-    """Correct a person's name, date of birth or sex: their certificates are re-issued."""
+    """Correct a person's name, its MRZ form, date of birth or sex: certificates are re-issued."""
     body = _body()
     name = _field(body, "full_name", str, required=False, max_len=120)
     dob = (
@@ -471,6 +483,8 @@ def correct_person_data(person_id: int) -> Response:
     sex = _field(body, "sex", str, required=False, max_len=10)
     if sex is not None and sex not in ("male", "female"):
         raise Problem(422, "FIELD_INVALID", "sex: expected male or female")
+    family_t = _field(body, "family_name_t", str, required=False, max_len=80)
+    given_t = _field(body, "given_name_t", str, required=False, max_len=80)
     with _transaction() as s:
         revoked = _service_call(
             lambda: correct_person(
@@ -482,10 +496,34 @@ def correct_person_data(person_id: int) -> Response:
                 full_name=normalise_name(name) if name else None,
                 date_of_birth=dob,
                 sex=sex,
+                family_name_t=family_t,
+                given_name_t=given_t,
             )
         )
         reissued = _reissue(s, select(Dose).where(Dose.person_id == person_id))
     return jsonify(revoked=revoked, reissued=reissued)
+
+
+@blueprint.get("/facilities/<int:facility_id>/lots")
+@authenticated
+def facility_lots(facility_id: int) -> Response:
+    """The lots a facility received, with what was administered from each and what remains."""
+    with _transaction() as s:
+        return jsonify(
+            [
+                {
+                    "id": lot.id,
+                    "number": lot.number,
+                    "product_code": lot.product_code,
+                    "expires_on": lot.expires_on.isoformat(),
+                    "received": lot.received,
+                    "administered": lot.administered,
+                    "remaining": lot.remaining,
+                    "expired": lot.expires_on < _now().date(),
+                }
+                for lot in _service_call(lambda: lot_stock(s, g.actor, facility_id))
+            ]
+        )
 
 
 @blueprint.patch("/doses/<int:dose_id>")
@@ -559,14 +597,16 @@ def _person_json(p: Person) -> dict[str, Any]:
     }
 
 
-def _dose_json(s: Session, d: Dose, certificate: Certificate | None = None) -> dict[str, Any]:
+def _dose_json(
+    s: Session, d: Dose, certificate: Certificate | None = None, lot_number: str | None = None
+) -> dict[str, Any]:
     cert = certificate or (current_certificate(s, d.id) if d.sign_state == "signed" else None)
     return {
         "id": d.id,
         "person_id": d.person_id,
         "facility_id": d.facility_id,
         "product_code": d.product_code,
-        "lot_number": d.lot.number,
+        "lot_number": lot_number or d.lot.number,
         "dose_number": d.dose_number,
         "given_on": d.given_on.isoformat(),
         "sign_state": d.sign_state,

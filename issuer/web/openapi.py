@@ -67,6 +67,32 @@ def _text(max_len: int) -> dict[str, Any]:
 # `format` only annotates in OpenAPI 3.1 (JSON Schema 2020-12 §7.2.1); the pattern asserts
 _DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 _NAME = _text(120)
+# a name as in a passport's machine-readable zone (DCC schema fnt/gnt)
+_MRZ_NAME = {"type": "string", "pattern": "^[A-Z<]{1,80}$"}
+
+
+def _units(summary: str, params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    unit = {
+        "type": "object",
+        "required": ["code", "name", "full_name", "kind"],
+        "properties": {k: {"type": "string"} for k in ("code", "name", "full_name", "kind")},
+    }
+    return _op(
+        summary,
+        {"200": {"description": "units in code order", **_json({"type": "array", "items": unit})}},
+        auth=False,
+        params=params,
+    )
+
+
+def _code_param(name: str, digits: int) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": f"^[0-9]{{{digits}}}$"},
+    }
+
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -116,7 +142,7 @@ OPENAPI: dict[str, Any] = {
                                 "date_of_birth": _DATE,
                                 "sex": {"enum": ["male", "female"]},
                                 "nationality": _text(2),
-                                "commune_code": _text(10),
+                                "commune_code": {"type": "string", "pattern": "^[0-9]{5}$"},
                                 "phone": _text(20),
                             },
                         },
@@ -144,6 +170,8 @@ OPENAPI: dict[str, Any] = {
                         "full_name": _NAME,
                         "date_of_birth": _DATE,
                         "sex": {"enum": ["male", "female"]},
+                        "family_name_t": _MRZ_NAME,
+                        "given_name_t": _MRZ_NAME,
                     },
                 },
                 params=[_id_param("person_id")],
@@ -296,6 +324,25 @@ OPENAPI: dict[str, Any] = {
                 params=[_id_param("facility_id")],
             )
         },
+        "/api/v1/facilities/{facility_id}/lots": {
+            "get": _op(
+                "The facility's lots and their stock: received, administered, remaining",
+                {
+                    "200": {
+                        "description": "lots",
+                        **_json({"type": "array", "items": _ref("LotStock")}),
+                    }
+                },
+                params=[_id_param("facility_id")],
+            )
+        },
+        "/api/v1/admin-units/provinces": {"get": _units("The 63 provinces (GSO codes)")},
+        "/api/v1/admin-units/provinces/{code}/districts": {
+            "get": _units("The districts of a province", [_code_param("code", 2)])
+        },
+        "/api/v1/admin-units/districts/{code}/communes": {
+            "get": _units("The communes of a district", [_code_param("code", 3)])
+        },
         "/api/v1/openapi.json": {
             "get": _op(
                 "This document",
@@ -365,6 +412,20 @@ OPENAPI: dict[str, Any] = {
                     "sign_state": {"enum": ["waiting", "pending", "signed"]},
                     "probable_duplicate_of": {"type": ["integer", "null"]},
                     "certificate": {"oneOf": [_ref("Certificate"), {"type": "null"}]},
+                },
+            },
+            "LotStock": {
+                "type": "object",
+                "required": ["id", "number", "product_code", "expires_on", "received"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "number": {"type": "string"},
+                    "product_code": {"type": "string"},
+                    "expires_on": {"type": "string"},
+                    "received": {"type": "integer"},
+                    "administered": {"type": "integer"},
+                    "remaining": {"type": "integer"},
+                    "expired": {"type": "boolean"},
                 },
             },
             "Correction": {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -232,7 +233,7 @@ def test_openapi_document_lists_every_route_and_method(client: FlaskClient) -> N
     doc = client.get("/api/v1/openapi.json").json
     documented = {(path, method) for path, ops in doc["paths"].items() for method in ops}  # type: ignore[index]
     implemented = {
-        (str(rule).replace("<int:", "{").replace(">", "}"), method.lower())
+        (re.sub(r"<(?:int:)?(\w+)>", r"{\1}", str(rule)), method.lower())
         for rule in client.application.url_map.iter_rules()
         if str(rule).startswith("/api/v1")
         for method in (rule.methods or set()) - {"HEAD", "OPTIONS"}
@@ -315,3 +316,96 @@ def test_adverse_events_are_recorded_for_a_dose_of_the_site(client: FlaskClient)
     assert (bad.status_code, bad.json["code"]) == (422, "FIELD_INVALID")  # type: ignore[index]
     other = client.post(path, json={"severity": "common"}, headers=_login(client, "auditor"))
     assert other.status_code == 403
+
+
+def test_a_foreign_name_is_signed_once_its_passport_mrz_form_is_entered(
+    client: FlaskClient,
+) -> None:
+    nurse, admin = _login(client, "nurse"), _login(client, "padmin")
+    r = client.post(
+        "/api/v1/persons/check-in",
+        json={
+            "document_kind": "passport",
+            "document_number": "E12345678",
+            "full_name": "李 小龍",
+            "date_of_birth": "1980-11-27",
+            "sex": "male",
+        },
+        headers=nurse,
+    )
+    assert r.status_code == 201, r.json
+    person = r.json["id"]  # type: ignore[index]
+    assert (r.json["family_name_t"], r.json["given_name_t"]) == ("", "")  # type: ignore[index]
+    client.post(
+        f"/api/v1/persons/{person}/verification", json={"status": "verified"}, headers=admin
+    )
+    client.post(
+        "/api/v1/screenings",
+        json={"person_id": person, "facility_id": 1, "outcome": "eligible"},
+        headers=nurse,
+    )
+    dose = client.post(
+        "/api/v1/doses", json=_dose_body(person), headers=nurse | {"Idempotency-Key": "mrz"}
+    ).json
+    assert dose["sign_state"] == "waiting" and dose["certificate"] is None  # type: ignore[index]
+
+    bad = client.patch(f"/api/v1/persons/{person}", json={"family_name_t": "Li"}, headers=admin)
+    assert (bad.status_code, bad.json["code"]) == (422, "FIELD_INVALID")  # type: ignore[index]
+    r = client.patch(
+        f"/api/v1/persons/{person}",
+        json={"family_name_t": "LI", "given_name_t": "XIAO<LONG"},
+        headers=admin,
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["revoked"] == [] and len(r.json["reissued"]) == 1  # type: ignore[index]
+    cert = client.get(f"/api/v1/doses/{dose['id']}/certificate", headers=nurse).json  # type: ignore[index]
+    verdict = Verifier(
+        StaticTrustStore.of(default_dsc().certificate), FixedClock(datetime.now(UTC))
+    ).verify(cert["hc1"])  # type: ignore[index]
+    assert verdict.valid, verdict.message
+    assert verdict.content is not None
+    assert verdict.content.dcc["nam"] == {"fn": "李", "gn": "小龍", "fnt": "LI", "gnt": "XIAO<LONG"}
+
+
+def test_lot_stock_counts_what_was_administered(client: FlaskClient) -> None:
+    nurse = _login(client, "nurse")
+    person = _checked_in_and_screened(client, nurse)
+    client.post("/api/v1/doses", json=_dose_body(person), headers=nurse | {"Idempotency-Key": "s1"})
+    r = client.get("/api/v1/facilities/1/lots", headers=_login(client, "auditor"))
+    assert r.status_code == 200, r.json
+    lots = {lot["number"]: lot for lot in r.json}  # type: ignore[union-attr]
+    assert (lots["FK1234"]["received"], lots["FK1234"]["administered"]) == (1000, 1)
+    assert (lots["FK1234"]["remaining"], lots["FK1234"]["expired"]) == (999, False)
+    assert (lots["OLD1"]["administered"], lots["OLD1"]["expired"]) == (0, True)
+    other_site = client.get("/api/v1/facilities/2/lots", headers=nurse)
+    assert other_site.status_code == 403
+    missing = client.get("/api/v1/facilities/99/lots", headers=nurse)
+    assert (missing.status_code, missing.json["code"]) == (404, "FACILITY_NOT_FOUND")  # type: ignore[index]
+
+
+def test_check_in_refuses_a_commune_code_the_gso_list_does_not_have(client: FlaskClient) -> None:
+    nurse = _login(client, "nurse")
+    ok = client.post(
+        "/api/v1/persons/check-in", json={"qr": _qr_line(), "commune_code": "03433"}, headers=nurse
+    )
+    assert ok.status_code == 201, ok.json
+    bad = client.post(
+        "/api/v1/persons/check-in", json={"qr": _qr_line(), "commune_code": "99999"}, headers=nurse
+    )
+    assert (bad.status_code, bad.json["code"]) == (422, "COMMUNE_NOT_FOUND")  # type: ignore[index]
+
+
+def test_the_published_trust_list_is_served_for_checkpoints(
+    database_url: str, tmp_path: Any
+) -> None:
+    app = create_app({"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path), "TESTING": True})
+    client = app.test_client()
+    missing = client.get("/trust-list.json")
+    assert (missing.status_code, missing.json["code"]) == (404, "TRUST_LIST_NOT_PUBLISHED")  # type: ignore[index]
+    (tmp_path / "publish").mkdir()
+    (tmp_path / "publish" / "trust-list.json").write_bytes(b'{"signed": "v2"}')
+    (tmp_path / "publish" / "trust-list-v1.json").write_bytes(b'{"signed": "v1"}')
+    assert client.get("/trust-list.json").data == b'{"signed": "v2"}'
+    assert client.get("/trust-list-v1.json").data == b'{"signed": "v1"}'
+    assert client.get("/trust-list-v7.json").status_code == 404
+    assert client.get("/trust-list.json/../../etc/passwd").status_code == 404

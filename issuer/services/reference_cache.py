@@ -1,0 +1,106 @@
+"""The reference rows every dose needs (facility, lot, product), cached in each process.
+
+Recording a dose reads its facility, its lot and the lot's product. The fields read here never
+change once the row exists (a lot's number, product and expiry are what was printed on the
+box), so each process keeps them for `TTL` seconds instead of asking the database on every
+request. Only rows found are cached; a missing row is asked for again. Entries are kept per
+database engine (tests run many databases in one process).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from issuer.models import Facility, Lot, VaccineProduct
+
+TTL = 60.0
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class FacilityRef:
+    """What scope checks need of a facility."""
+
+    id: int
+    code: str
+    province_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class LotRef:
+    """What dose validation needs of a lot."""
+
+    id: int
+    number: str
+    product_code: str
+    expires_on: date
+
+
+_entries: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], tuple[Any, float]]] = (
+    weakref.WeakKeyDictionary()
+)
+_lock = threading.Lock()
+
+
+def _cached(session: Session, key: tuple[Any, ...], load: Callable[[], T | None]) -> T | None:
+    engine = session.get_bind().engine
+    now = time.monotonic()
+    with _lock:
+        entries = _entries.setdefault(engine, {})
+        hit = entries.get(key)
+    if hit is not None and hit[1] > now:
+        value: T = hit[0]
+        return value
+    found = load()
+    if found is not None:
+        with _lock:
+            entries[key] = (found, now + TTL)
+    return found
+
+
+def facility(session: Session, facility_id: int) -> FacilityRef | None:
+    """The facility with this id, or None."""
+
+    def load() -> FacilityRef | None:
+        row = session.execute(
+            select(Facility.id, Facility.code, Facility.province_code).where(
+                Facility.id == facility_id
+            )
+        ).first()
+        return FacilityRef(*row) if row else None
+
+    return _cached(session, ("facility", facility_id), load)
+
+
+def lot(session: Session, facility_id: int, number: str) -> LotRef | None:
+    """The lot `number` as received by the facility, or None."""
+
+    def load() -> LotRef | None:
+        row = session.execute(
+            select(Lot.id, Lot.number, Lot.product_code, Lot.expires_on).where(
+                Lot.facility_id == facility_id, Lot.number == number
+            )
+        ).first()
+        return LotRef(*row) if row else None
+
+    return _cached(session, ("lot", facility_id, number), load)
+
+
+def primary_doses(session: Session, product_code: str) -> int | None:
+    """The number of doses in the product's primary series, or None for an unknown product."""
+
+    def load() -> int | None:
+        return session.scalar(
+            select(VaccineProduct.primary_doses).where(VaccineProduct.code == product_code)
+        )
+
+    return _cached(session, ("product", product_code), load)
