@@ -14,12 +14,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# System packages: libzbar0 (pyzbar loads it), softhsm2 (the PKCS#11 token the HSM tests use).
+# System packages: libzbar0 (pyzbar loads it), softhsm2 (the PKCS#11 token the HSM tests use),
+# chromium (the browser the checkpoint's e2e tests and benchmark drive through Playwright).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 sysdeps:
 	@missing=""; \
 	ldconfig -p | grep -q libzbar.so.0 || missing="$$missing libzbar0"; \
 	[ -e /usr/lib/softhsm/libsofthsm2.so ] || missing="$$missing softhsm2"; \
+	[ -e /usr/bin/chromium ] || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
@@ -50,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_issuer.py
 	$(BIN)/python bench/bench_http.py
+	$(BIN)/python bench/bench_checkpoint.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from vaxpass.admin import DATA_OPTION, keys_group, trust_list_group
+from vaxpass.checkpoint_cli import checkpoint
 from vaxpass.issuer_cli import (
     audit_group,
     db_group,
@@ -349,6 +350,7 @@ def demo(data_dir: Path) -> None:
 
 main.add_command(keys_group)
 main.add_command(trust_list_group)
+main.add_command(checkpoint)
 for _command in (db_group, seed_demo, sign_pending, reissue_signed_by, audit_group, serve):
     main.add_command(_command)
 

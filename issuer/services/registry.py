@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from hcert.icao import transliterate
@@ -286,9 +286,19 @@ def record_dose(
     if facility is None:
         raise not_found("facility", data.facility_id)
     check_facility_scope(actor, facility)
+    # Plain rows rather than ORM objects: this is the hot path, and the ORM's bookkeeping
+    # would cost more than the queries themselves.
     history = []
-    for d in session.scalars(
-        select(Dose)
+    for d in session.execute(
+        select(
+            Dose.id,
+            Dose.idempotency_key,
+            Dose.person_id,
+            Dose.dose_number,
+            Dose.given_on,
+            Dose.facility_id,
+            Dose.probable_duplicate_of,
+        )
         .where(or_(Dose.person_id == data.person_id, Dose.idempotency_key == data.idempotency_key))
         .order_by(Dose.id)
     ):
@@ -299,7 +309,7 @@ def record_dose(
             data.dose_number,
             data.given_on,
         ):
-            return RecordedDose(d, False, None)
+            return RecordedDose(session.get_one(Dose, d.id), False, None)
         else:
             raise ServiceError(
                 "IDEMPOTENCY_KEY_REUSED", "this idempotency key was used for another dose", 409
@@ -312,14 +322,24 @@ def record_dose(
         .correlate(Person)
         .scalar_subquery()
     )
-    found = session.execute(
-        select(Person, Screening)
+    person = session.execute(
+        select(
+            Person.id,
+            Person.date_of_birth,
+            Person.verification,
+            Person.family_name,
+            Person.given_name,
+            Person.family_name_t,
+            Person.given_name_t,
+            Screening.id.label("screening_id"),
+            Screening.at.label("screening_at"),
+            Screening.outcome.label("screening_outcome"),
+        )
         .outerjoin(Screening, Screening.id == latest_screening)
         .where(Person.id == data.person_id)
     ).first()
-    if found is None:
+    if person is None:
         raise not_found("person", data.person_id)
-    person, screening = found
     lot = reference_cache.lot(session, facility.id, data.lot_number)
     if lot is None:
         raise ServiceError(
@@ -337,7 +357,7 @@ def record_dose(
         )
     if lot.expires_on < data.given_on:
         raise ServiceError("LOT_EXPIRED", f"lot {lot.number} expired on {lot.expires_on}", 422)
-    _check_screening(screening, data.given_on)
+    _check_screening(person.screening_at, person.screening_outcome, data.given_on)
     counted = [d for d in history if d.probable_duplicate_of is None]
     same_day = [d for d in counted if d.given_on == data.given_on]
     duplicate_of = None
@@ -363,7 +383,7 @@ def record_dose(
         given_on=data.given_on,
         facility_id=facility.id,
         staff_id=actor.staff_id,
-        screening_id=screening.id,
+        screening_id=person.screening_id,
         probable_duplicate_of=duplicate_of,
         sign_state=SignState.PENDING if signable else SignState.WAITING,
         created_at=now,
@@ -374,10 +394,12 @@ def record_dose(
         primary = reference_cache.primary_doses(session, lot.product_code) or 1
         certificate, refusal = try_sign(dose, person, primary, signer, now)
         dose.sign_state = SignState.SIGNED if certificate else SignState.WAITING
-    session.add(dose)
+    dose.id = session.execute(
+        insert(Dose.__table__).returning(Dose.__table__.c.id), _row(dose, Dose)
+    ).scalar_one()
     if certificate is not None:
-        session.add(certificate)  # its dose is inserted first, and the dose is SIGNED already
-    session.flush()
+        certificate.dose_id = dose.id
+        session.execute(insert(Certificate.__table__), _row(certificate, Certificate))
     audit.record(
         session,
         at=now,
@@ -449,11 +471,20 @@ def report_adverse_event(
     return event
 
 
-def _check_screening(latest: Screening | None, day: date) -> None:
-    if latest is None or latest.at.date() != day:
+def _check_screening(at: datetime | None, outcome: str | None, day: date) -> None:
+    if at is None or at.date() != day:
         raise ServiceError("SCREENING_REQUIRED", "no screening for this person here today", 422)
-    if latest.outcome not in SIGNABLE_SCREENING:
-        raise ServiceError("SCREENING_REQUIRED", f"the screening says {latest.outcome}", 422)
+    if outcome not in SIGNABLE_SCREENING:
+        raise ServiceError("SCREENING_REQUIRED", f"the screening says {outcome}", 422)
+
+
+def _row(obj: Dose | Certificate, model: type[Dose] | type[Certificate]) -> dict[str, object]:
+    """The column values of a transient row, for a Core insert."""
+    return {
+        c.key: getattr(obj, c.key)
+        for c in model.__table__.columns
+        if c.key != "id" and getattr(obj, c.key) is not None
+    }
 
 
 def _doses_of(session: Session, person_id: int) -> list[Dose]:

@@ -21,7 +21,7 @@ from hcert.cose import Signer
 from hcert.dcc import to_json_obj, vaccination_payload
 from hcert.errors import HcertError
 from hcert.uvci import new_uvci
-from issuer.models import Certificate, CertificateStatus, Dose, Person, SignState, VaccineProduct
+from issuer.models import Certificate, CertificateStatus, Dose, SignState, VaccineProduct
 from issuer.services import audit
 
 DEFAULT_VALIDITY = timedelta(days=365)  # Vietnam: a certificate is valid 12 months
@@ -34,6 +34,16 @@ class SignerSource(Protocol):
     def signer(self, expires_at: datetime) -> Signer | None:
         """The active DSC's signer for certificates expiring at `expires_at`, or None."""
         ...
+
+
+class Holder(Protocol):
+    """Whom a certificate names: a `Person`, or a row with the same columns."""
+
+    family_name: str
+    given_name: str
+    family_name_t: str
+    given_name_t: str
+    date_of_birth: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +59,7 @@ class FixedSigner:
 
 def build_certificate(
     dose: Dose,
-    person: Person,
+    person: Holder,
     primary_doses: int,
     signer: Signer,
     now: datetime,
@@ -93,7 +103,7 @@ def build_certificate(
 
 
 def try_sign(
-    dose: Dose, person: Person, primary_doses: int, signer: Signer, now: datetime
+    dose: Dose, person: Holder, primary_doses: int, signer: Signer, now: datetime
 ) -> tuple[Certificate | None, str | None]:
     """Sign one dose, or say why its data cannot make a valid certificate.
 
