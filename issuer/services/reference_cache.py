@@ -1,4 +1,4 @@
-"""The reference rows every dose needs (facility, lot, product), cached in each process.
+"""The reference rows every dose needs (facility, lot, product, team), cached in each process.
 
 Recording a dose reads its facility, its lot and the lot's product. The fields read here never
 change once the row exists (a lot's number, product and expiry are what was printed on the
@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from issuer.models import Facility, Lot, VaccineProduct
+from issuer.models import Facility, Lot, Team, VaccineProduct
 
 TTL = 60.0
 T = TypeVar("T")
@@ -104,3 +104,12 @@ def primary_doses(session: Session, product_code: str) -> int | None:
         )
 
     return _cached(session, ("product", product_code), load)
+
+
+def team_facility(session: Session, team_id: int) -> int | None:
+    """The facility a team belongs to, or None for an unknown team."""
+
+    def load() -> int | None:
+        return session.scalar(select(Team.facility_id).where(Team.id == team_id))
+
+    return _cached(session, ("team", team_id), load)

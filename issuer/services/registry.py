@@ -26,6 +26,10 @@ from issuer.models import (
     Screening,
     ScreeningOutcome,
     SignState,
+    Staff,
+    Team,
+    TeamMember,
+    TeamRole,
     VerificationStatus,
 )
 from issuer.services import audit, reference_cache
@@ -248,6 +252,7 @@ class DoseData:
     product_code: str
     dose_number: int
     given_on: date
+    team_id: int | None = None  # the ê kíp that gave it, one of the facility's
 
 
 def find_by_idempotency_key(session: Session, key: str) -> Dose | None:
@@ -340,6 +345,12 @@ def record_dose(
     ).first()
     if person is None:
         raise not_found("person", data.person_id)
+    if data.team_id is not None and reference_cache.team_facility(session, data.team_id) != (
+        facility.id
+    ):
+        raise ServiceError(
+            "TEAM_NOT_FOUND", f"team {data.team_id} is not a team of {facility.code}", 422
+        )
     lot = reference_cache.lot(session, facility.id, data.lot_number)
     if lot is None:
         raise ServiceError(
@@ -384,6 +395,7 @@ def record_dose(
         facility_id=facility.id,
         staff_id=actor.staff_id,
         screening_id=person.screening_id,
+        team_id=data.team_id,
         probable_duplicate_of=duplicate_of,
         sign_state=SignState.PENDING if signable else SignState.WAITING,
         created_at=now,
@@ -552,3 +564,84 @@ def lot_stock(session: Session, actor: Actor, facility_id: int) -> list[LotStock
         .order_by(Lot.expires_on, Lot.number)
     )
     return [LotStock(*row) for row in rows]
+
+
+MANAGING_ROLES = {Role.FACILITY_ADMIN, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN}
+
+
+def create_team(
+    session: Session,
+    actor: Actor,
+    facility_id: int,
+    name: str,
+    members: dict[str, TeamRole],
+    now: datetime,
+) -> Team:
+    """Form an injection team (ê kíp) of the facility's staff, each with a role in it.
+
+    Raises:
+        ServiceError: FACILITY_NOT_FOUND, FORBIDDEN, STAFF_NOT_FOUND (a username that is not an
+            active account of this facility), TEAM_EXISTS.
+    """
+    facility = reference_cache.facility(session, facility_id)
+    if facility is None:
+        raise not_found("facility", facility_id)
+    if actor.role not in MANAGING_ROLES:
+        raise forbidden("forming teams is for facility, provincial and national admins")
+    check_facility_scope(actor, facility)
+    staff = dict(
+        session.execute(
+            select(Staff.username, Staff.id).where(
+                Staff.username.in_(members), Staff.facility_id == facility_id, Staff.active
+            )
+        ).all()
+    )
+    if unknown := sorted(set(members) - set(staff)):
+        raise ServiceError(
+            "STAFF_NOT_FOUND", f"not staff of {facility.code}: {', '.join(unknown)}", 422
+        )
+    if session.scalar(select(Team.id).where(Team.facility_id == facility_id, Team.name == name)):
+        raise ServiceError("TEAM_EXISTS", f"{facility.code} already has a team {name!r}", 409)
+    team = Team(
+        facility_id=facility_id,
+        name=name,
+        members=[TeamMember(staff_id=staff[u], role=role) for u, role in members.items()],
+    )
+    session.add(team)
+    session.flush()
+    audit.record(
+        session,
+        at=now,
+        actor=actor.username,
+        action="form-team",
+        entity="team",
+        entity_id=team.id,
+        details={"facility": facility_id, "members": {u: r.value for u, r in members.items()}},
+    )
+    return team
+
+
+def teams_of(
+    session: Session, actor: Actor, facility_id: int
+) -> list[tuple[Team, list[tuple[str, str]]]]:
+    """The facility's teams, each with its members' usernames and roles.
+
+    Raises:
+        ServiceError: FACILITY_NOT_FOUND, FORBIDDEN.
+    """
+    facility = reference_cache.facility(session, facility_id)
+    if facility is None:
+        raise not_found("facility", facility_id)
+    check_facility_scope(actor, facility, write=False)
+    teams = list(
+        session.scalars(select(Team).where(Team.facility_id == facility_id).order_by(Team.name))
+    )
+    members: dict[int, list[tuple[str, str]]] = {t.id: [] for t in teams}
+    for team_id, username, role in session.execute(
+        select(TeamMember.team_id, Staff.username, TeamMember.role)
+        .join(Staff, Staff.id == TeamMember.staff_id)
+        .where(TeamMember.team_id.in_(members))
+        .order_by(Staff.username)
+    ):
+        members[team_id].append((username, role))
+    return [(t, members[t.id]) for t in teams]

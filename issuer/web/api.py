@@ -41,6 +41,8 @@ from issuer.models import (
     Role,
     ScreeningOutcome,
     Staff,
+    Team,
+    TeamRole,
 )
 from issuer.models import VerificationStatus as Verification
 from issuer.passwords import check_password
@@ -53,12 +55,14 @@ from issuer.services.registry import (
     PersonData,
     backlog,
     check_in,
+    create_team,
     find_by_idempotency_key,
     lot_stock,
     record_dose,
     record_screening,
     report_adverse_event,
     set_verification,
+    teams_of,
 )
 from issuer.services.signing import current_certificate, sign_now_if_possible
 from issuer.web.context import services
@@ -393,6 +397,7 @@ def record() -> tuple[Response, int]:
         product_code=_field(body, "product_code", str, max_len=40),
         dose_number=_field(body, "dose_number", int),
         given_on=_date(body, "given_on"),
+        team_id=_field(body, "team_id", int, required=False),
     )
     source = services().signer_source
     try:
@@ -526,6 +531,54 @@ def facility_lots(facility_id: int) -> Response:
         )
 
 
+@blueprint.get("/facilities/<int:facility_id>/teams")
+@authenticated
+def facility_teams(facility_id: int) -> Response:
+    """The facility's injection teams (ê kíp) and their members."""
+    with _transaction() as s:
+        return jsonify(
+            [
+                _team_json(team, members)
+                for team, members in _service_call(lambda: teams_of(s, g.actor, facility_id))
+            ]
+        )
+
+
+@blueprint.post("/facilities/<int:facility_id>/teams")
+@authenticated
+def form_team(facility_id: int) -> tuple[Response, int]:
+    """Form a team of the facility's staff: ``{"name": …, "members": {username: role}}``."""
+    body = _body()
+    name = _field(body, "name", str, max_len=80)
+    members = body.get("members")
+    roles = {r.value for r in TeamRole}
+    if (
+        not isinstance(members, dict)
+        or not 1 <= len(members) <= 50
+        or not all(
+            isinstance(u, str) and isinstance(v, str) and v in roles for u, v in members.items()
+        )
+    ):
+        raise Problem(
+            422,
+            "FIELD_INVALID",
+            "members: expected 1-50 {username: role}, roles " + ", ".join(sorted(roles)),
+        )
+    with _transaction() as s:
+        team = _service_call(
+            lambda: create_team(
+                s,
+                g.actor,
+                facility_id,
+                name.strip(),
+                {u: TeamRole(r) for u, r in members.items()},
+                _now(),
+            )
+        )
+        out = _team_json(team, sorted((u, r) for u, r in members.items()))
+    return jsonify(out), 201
+
+
 @blueprint.patch("/doses/<int:dose_id>")
 @authenticated
 def correct_dose_data(dose_id: int) -> Response:
@@ -611,7 +664,17 @@ def _dose_json(
         "given_on": d.given_on.isoformat(),
         "sign_state": d.sign_state,
         "probable_duplicate_of": d.probable_duplicate_of,
+        "team_id": d.team_id,
         "certificate": _certificate_json(cert) if cert else None,
+    }
+
+
+def _team_json(team: Team, members: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "id": team.id,
+        "facility_id": team.facility_id,
+        "name": team.name,
+        "members": [{"username": u, "role": r} for u, r in members],
     }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from issuer.models import TeamRole
+
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 
 
@@ -253,6 +255,7 @@ OPENAPI: dict[str, Any] = {
                         "product_code": _text(40),
                         "dose_number": _INT,
                         "given_on": _DATE,
+                        "team_id": _INT,
                     },
                 },
                 params=[
@@ -336,6 +339,36 @@ OPENAPI: dict[str, Any] = {
                 params=[_id_param("facility_id")],
             )
         },
+        "/api/v1/facilities/{facility_id}/teams": {
+            "get": _op(
+                "The facility's injection teams (ê kíp) and their members",
+                {
+                    "200": {
+                        "description": "teams",
+                        **_json({"type": "array", "items": _ref("Team")}),
+                    }
+                },
+                params=[_id_param("facility_id")],
+            ),
+            "post": _op(
+                "Form a team of the facility's staff (facility, provincial and national admins)",
+                {"201": {"description": "the team", **_json(_ref("Team"))}},
+                {
+                    "type": "object",
+                    "required": ["name", "members"],
+                    "properties": {
+                        "name": _text(80),
+                        "members": {
+                            "type": "object",
+                            "minProperties": 1,
+                            "maxProperties": 50,
+                            "additionalProperties": {"enum": [r.value for r in TeamRole]},
+                        },
+                    },
+                },
+                params=[_id_param("facility_id")],
+            ),
+        },
         "/api/v1/admin-units/provinces": {"get": _units("The 63 provinces (GSO codes)")},
         "/api/v1/admin-units/provinces/{code}/districts": {
             "get": _units("The districts of a province", [_code_param("code", 2)])
@@ -411,7 +444,27 @@ OPENAPI: dict[str, Any] = {
                     "given_on": {"type": "string"},
                     "sign_state": {"enum": ["waiting", "pending", "signed"]},
                     "probable_duplicate_of": {"type": ["integer", "null"]},
+                    "team_id": {"type": ["integer", "null"]},
                     "certificate": {"oneOf": [_ref("Certificate"), {"type": "null"}]},
+                },
+            },
+            "Team": {
+                "type": "object",
+                "required": ["id", "facility_id", "name", "members"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "facility_id": {"type": "integer"},
+                    "name": {"type": "string"},
+                    "members": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "username": {"type": "string"},
+                                "role": {"type": "string"},
+                            },
+                        },
+                    },
                 },
             },
             "LotStock": {

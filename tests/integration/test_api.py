@@ -409,3 +409,39 @@ def test_the_published_trust_list_is_served_for_checkpoints(
     assert client.get("/trust-list-v1.json").data == b'{"signed": "v1"}'
     assert client.get("/trust-list-v7.json").status_code == 404
     assert client.get("/trust-list.json/../../etc/passwd").status_code == 404
+
+
+def test_teams_are_formed_by_admins_and_named_on_doses(client: FlaskClient) -> None:
+    nurse, admin = _login(client, "nurse"), _login(client, "padmin")
+    path = "/api/v1/facilities/1/teams"
+    team = {"name": "Ê kíp 1", "members": {"nurse": "vaccinator"}}
+    denied = client.post(path, json=team, headers=nurse)
+    assert denied.status_code == 403  # site staff do not form teams
+    r = client.post(path, json=team, headers=admin)
+    assert r.status_code == 201, r.json
+    team_id = r.json["id"]  # type: ignore[index]
+    assert r.json["members"] == [{"username": "nurse", "role": "vaccinator"}]  # type: ignore[index]
+    for body, status, code in (
+        (team, 409, "TEAM_EXISTS"),
+        ({"name": "Ê kíp 2", "members": {"padmin": "lead"}}, 422, "STAFF_NOT_FOUND"),
+        ({"name": "Ê kíp 3", "members": {"nurse": "surgeon"}}, 422, "FIELD_INVALID"),
+    ):
+        bad = client.post(path, json=body, headers=admin)
+        assert (bad.status_code, bad.json["code"]) == (status, code)  # type: ignore[index]
+    listed = client.get(path, headers=_login(client, "auditor")).json
+    assert [(t["id"], t["name"]) for t in listed] == [(team_id, "Ê kíp 1")]  # type: ignore[union-attr]
+
+    person = _checked_in_and_screened(client, nurse)
+    wrong = client.post(
+        "/api/v1/doses",
+        json=_dose_body(person, team_id=team_id + 1),
+        headers=nurse | {"Idempotency-Key": "t0"},
+    )
+    assert (wrong.status_code, wrong.json["code"]) == (422, "TEAM_NOT_FOUND")  # type: ignore[index]
+    dose = client.post(
+        "/api/v1/doses",
+        json=_dose_body(person, team_id=team_id),
+        headers=nurse | {"Idempotency-Key": "t1"},
+    )
+    assert dose.status_code == 201, dose.json
+    assert dose.json["team_id"] == team_id and dose.json["dose_number"] == 1  # type: ignore[index]
