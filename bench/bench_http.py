@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from bench.bench_issuer import (
     HISTORY,
@@ -45,10 +45,6 @@ def seed(url: str, history: int) -> None:
         site = bulk_site(s, PEOPLE, screened=True)
         if history:
             add_signed_history(s, site, history)
-    with make_engine(url).connect() as c:
-        # a registry in service has planner statistics; a freshly seeded one has none, and
-        # PostgreSQL would plan the dose-history lookup as a scan of the whole table
-        c.execute(text("ANALYZE"))
 
 
 def request(

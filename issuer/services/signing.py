@@ -221,17 +221,17 @@ def sign_pending(
         audit.seal_if_due(factory)
 
 
-def sign_now_if_possible(
-    session: Session, dose: Dose, source: SignerSource, now: datetime, actor: str
-) -> Certificate | None:
-    """Same-day signing at record time: sign a PENDING dose at once when a DSC is active."""
-    if dose.sign_state != SignState.PENDING:
-        return None
-    signer = source.signer(now + DEFAULT_VALIDITY)
-    if signer is None:
-        return None
-    certificates = sign_batch(session, [dose], signer, now, actor)  # also updates dose.sign_state
-    return certificates[0] if certificates else None
+def sign_now(
+    session: Session, doses: Sequence[Dose], source: SignerSource, now: datetime, actor: str
+) -> list[Certificate]:
+    """Sign the PENDING ones of `doses` at once, when a DSC is active (a correction's re-issue).
+
+    Returns:
+        The new certificates; none when no DSC may sign now (the doses stay in the backlog).
+    """
+    pending = [d for d in doses if d.sign_state == SignState.PENDING]
+    signer = source.signer(now + DEFAULT_VALIDITY) if pending else None
+    return sign_batch(session, pending, signer, now, actor) if signer else []
 
 
 def current_certificate(session: Session, dose_id: int) -> Certificate | None:

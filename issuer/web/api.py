@@ -64,7 +64,7 @@ from issuer.services.registry import (
     set_verification,
     teams_of,
 )
-from issuer.services.signing import current_certificate, sign_now_if_possible
+from issuer.services.signing import current_certificate, sign_now
 from issuer.web.context import services
 from issuer.web.openapi import MAX_INT, OPENAPI
 from issuer.web.problems import Problem
@@ -604,14 +604,10 @@ def correct_dose_data(dose_id: int) -> Response:
 
 def _reissue(s: Session, query: Any) -> list[str]:
     source = services().signer_source
-    uvcis = []
-    for dose in s.scalars(query):
-        certificate = (
-            sign_now_if_possible(s, dose, source, _now(), g.actor.username) if source else None
-        )
-        if certificate is not None:
-            uvcis.append(certificate.uvci)
-    return uvcis
+    if source is None:
+        return []
+    doses = list(s.scalars(query))
+    return [c.uvci for c in sign_now(s, doses, source, _now(), g.actor.username)]
 
 
 @blueprint.get("/openapi.json")

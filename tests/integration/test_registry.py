@@ -27,7 +27,7 @@ from issuer.services.registry import (
     record_screening,
     set_verification,
 )
-from issuer.services.signing import FixedSigner, sign_now_if_possible, sign_pending
+from issuer.services.signing import FixedSigner, sign_now, sign_pending
 from tests.factories import default_dsc
 from verifier.trust_store import StaticTrustStore
 from verifier.verifier import Verifier
@@ -287,7 +287,7 @@ def test_no_active_dsc_leaves_the_backlog_alone(site: Site) -> None:
     with transaction(site.factory) as s:
         dose, _, certificate = record_dose(s, site.staff, _dose(site, person, "k"), NOW, NoSigner())
         assert certificate is None and dose.sign_state == SignState.PENDING
-        assert sign_now_if_possible(s, dose, NoSigner(), NOW, "nurse") is None
+        assert sign_now(s, [dose], NoSigner(), NOW, "nurse") == []
     assert sign_pending(site.factory, NoSigner()) == 0
     with transaction(site.factory) as s:
         assert backlog(s) == {"waiting": 0, "pending": 1}
