@@ -35,7 +35,11 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # No ping before each checkout: it would cost a round trip on every request. A connection
+    # the server closed fails its first statement instead; SQLAlchemy then drops the pool's
+    # connections and the API answers 503 DATABASE_UNAVAILABLE (the dose path reads again on a
+    # fresh connection itself). Recycled after 30 min, before idle timeouts on the way cut them.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session
 from issuer import admin_units
 from issuer.models import Facility, Role, ScreeningOutcome, VerificationStatus
 from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
+from issuer.services.doses import DoseData, record_dose
 from issuer.services.registry import (
     Actor,
-    DoseData,
     PersonData,
     check_in,
-    record_dose,
     record_screening,
     set_verification,
 )

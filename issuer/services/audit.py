@@ -23,7 +23,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import bindparam, event, func, insert, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,7 +47,25 @@ class _Throttle:
 _throttle = _Throttle()
 
 
-def _digest(prev: str, seq: int, row: AuditRecord) -> str:
+_TABLE = AuditRecord.__table__
+_INSERT = insert(_TABLE)
+_UNSEALED = (
+    select(_TABLE).where(_TABLE.c.seq.is_(None)).order_by(_TABLE.c.id).limit(bindparam("batch"))
+)
+_SEAL_ROW = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("row_id"))
+    .values(seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash"))
+)
+_PG_SEAL_ROWS = """
+UPDATE audit_log SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+FROM unnest(%(row_id)s::integer[], %(seq)s::integer[], %(prev_hash)s::text[], %(hash)s::text[])
+    AS v (id, seq, prev_hash, hash)
+WHERE audit_log.id = v.id
+"""
+
+
+def _digest(prev: str, seq: int, row: AuditRecord | Row[Any]) -> str:
     body = json.dumps(
         [prev, seq, _utc(row.at), row.actor, row.action, row.entity, row.entity_id, row.details],
         sort_keys=True,
@@ -84,8 +103,8 @@ def record(
 @event.listens_for(Session, "before_commit")
 def _insert_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
-    if pending:
-        session.execute(insert(AuditRecord), pending)
+    if pending:  # Core, on the connection: the ORM's bulk machinery costs more than the insert
+        session.connection().execute(_INSERT, pending)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -117,17 +136,19 @@ def seal(session: Session, batch: int = 10_000, *, wait: bool = False) -> int:
         .limit(1)
     ).first()
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)
-    rows = session.scalars(
-        select(AuditRecord).where(AuditRecord.seq.is_(None)).order_by(AuditRecord.id).limit(batch)
-    ).all()
+    connection = session.connection()  # Core rows: the ORM's objects cost more than the hashing
+    rows = connection.execute(_UNSEALED, {"batch": batch}).all()
     changes = []
     for row in rows:
         seq += 1
         digest = _digest(prev, seq, row)
-        changes.append({"id": row.id, "seq": seq, "prev_hash": prev, "hash": digest})
+        changes.append({"row_id": row.id, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
-    if changes:
-        session.execute(update(AuditRecord), changes)
+    if changes and connection.dialect.name == "postgresql":  # one statement, not one per row
+        columns = {name: [c[name] for c in changes] for name in changes[0]}
+        connection.exec_driver_sql(_PG_SEAL_ROWS, columns)  # type: ignore[arg-type]
+    elif changes:
+        connection.execute(_SEAL_ROW, changes)
     return len(changes)
 
 

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from issuer.models import Facility, Lot, Team, VaccineProduct
 
 TTL = 60.0
 T = TypeVar("T")
+Bind = Session | Connection  # where a missing entry is read from
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +52,8 @@ _entries: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], tuple[Any, flo
 _lock = threading.Lock()
 
 
-def _cached(session: Session, key: tuple[Any, ...], load: Callable[[], T | None]) -> T | None:
-    engine = session.get_bind().engine
+def _cached(bind: Bind, key: tuple[Any, ...], load: Callable[[], T | None]) -> T | None:
+    engine = bind.get_bind().engine if isinstance(bind, Session) else bind.engine
     now = time.monotonic()
     with _lock:
         entries = _entries.setdefault(engine, {})
@@ -67,49 +68,49 @@ def _cached(session: Session, key: tuple[Any, ...], load: Callable[[], T | None]
     return found
 
 
-def facility(session: Session, facility_id: int) -> FacilityRef | None:
+def facility(bind: Bind, facility_id: int) -> FacilityRef | None:
     """The facility with this id, or None."""
 
     def load() -> FacilityRef | None:
-        row = session.execute(
+        row = bind.execute(
             select(Facility.id, Facility.code, Facility.province_code).where(
                 Facility.id == facility_id
             )
         ).first()
         return FacilityRef(*row) if row else None
 
-    return _cached(session, ("facility", facility_id), load)
+    return _cached(bind, ("facility", facility_id), load)
 
 
-def lot(session: Session, facility_id: int, number: str) -> LotRef | None:
+def lot(bind: Bind, facility_id: int, number: str) -> LotRef | None:
     """The lot `number` as received by the facility, or None."""
 
     def load() -> LotRef | None:
-        row = session.execute(
+        row = bind.execute(
             select(Lot.id, Lot.number, Lot.product_code, Lot.expires_on).where(
                 Lot.facility_id == facility_id, Lot.number == number
             )
         ).first()
         return LotRef(*row) if row else None
 
-    return _cached(session, ("lot", facility_id, number), load)
+    return _cached(bind, ("lot", facility_id, number), load)
 
 
-def primary_doses(session: Session, product_code: str) -> int | None:
+def primary_doses(bind: Bind, product_code: str) -> int | None:
     """The number of doses in the product's primary series, or None for an unknown product."""
 
     def load() -> int | None:
-        return session.scalar(
+        return bind.scalar(
             select(VaccineProduct.primary_doses).where(VaccineProduct.code == product_code)
         )
 
-    return _cached(session, ("product", product_code), load)
+    return _cached(bind, ("product", product_code), load)
 
 
-def team_facility(session: Session, team_id: int) -> int | None:
+def team_facility(bind: Bind, team_id: int) -> int | None:
     """The facility a team belongs to, or None for an unknown team."""
 
     def load() -> int | None:
-        return session.scalar(select(Team.facility_id).where(Team.id == team_id))
+        return bind.scalar(select(Team.facility_id).where(Team.id == team_id))
 
-    return _cached(session, ("team", team_id), load)
+    return _cached(bind, ("team", team_id), load)

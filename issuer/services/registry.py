@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hcert.icao import transliterate
 from issuer.models import (
     AdverseEvent,
-    Certificate,
     Dose,
     Facility,
     Lot,
@@ -35,10 +33,8 @@ from issuer.models import (
 from issuer.services import audit, reference_cache
 from issuer.services.errors import ServiceError, forbidden, not_found
 from issuer.services.reference_cache import FacilityRef
-from issuer.services.signing import DEFAULT_VALIDITY, SignerSource, record_signing, try_sign
 
 WRITE_ROLES = {Role.SITE_STAFF, Role.FACILITY_ADMIN, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN}
-SIGNABLE_SCREENING = {ScreeningOutcome.ELIGIBLE, ScreeningOutcome.PRECAUTION}
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,197 +237,6 @@ def record_screening(
     return screening
 
 
-@dataclass(frozen=True, slots=True)
-class DoseData:
-    """A dose as a site records it."""
-
-    idempotency_key: str
-    person_id: int
-    facility_id: int
-    lot_number: str
-    product_code: str
-    dose_number: int
-    given_on: date
-    team_id: int | None = None  # the ê kíp that gave it, one of the facility's
-
-
-def find_by_idempotency_key(session: Session, key: str) -> Dose | None:
-    """The dose recorded under `key`, if any."""
-    return session.scalar(select(Dose).where(Dose.idempotency_key == key))
-
-
-class RecordedDose(NamedTuple):
-    """The outcome of `record_dose`."""
-
-    dose: Dose
-    created: bool  # False: the same idempotency key was recorded before
-    certificate: Certificate | None  # signed at once, when it could be
-
-
-def record_dose(
-    session: Session,
-    actor: Actor,
-    data: DoseData,
-    now: datetime,
-    source: SignerSource | None = None,
-) -> RecordedDose:
-    """Record one dose after validating everything; idempotent on `data.idempotency_key`.
-
-    With a `source`, a dose that may be signed (verified person, not a probable duplicate) is
-    signed at once and stored already SIGNED with its certificate; otherwise it goes to the
-    backlog. This is the hot path of the injection day: it reads the facility, lot and product
-    from the process cache and makes two queries before its inserts.
-
-    Raises:
-        ServiceError: FORBIDDEN, FACILITY_NOT_FOUND, PERSON_NOT_FOUND, LOT_NOT_FOUND,
-            LOT_PRODUCT_MISMATCH, LOT_EXPIRED, DATE_INVALID, SCREENING_REQUIRED,
-            DOSE_NUMBER_INCONSISTENT, DOSE_DUPLICATE, IDEMPOTENCY_KEY_REUSED.
-    """
-    facility = reference_cache.facility(session, data.facility_id)
-    if facility is None:
-        raise not_found("facility", data.facility_id)
-    check_facility_scope(actor, facility)
-    # Plain rows rather than ORM objects: this is the hot path, and the ORM's bookkeeping
-    # would cost more than the queries themselves.
-    history = []
-    for d in session.execute(
-        select(
-            Dose.id,
-            Dose.idempotency_key,
-            Dose.person_id,
-            Dose.dose_number,
-            Dose.given_on,
-            Dose.facility_id,
-            Dose.probable_duplicate_of,
-        )
-        .where(or_(Dose.person_id == data.person_id, Dose.idempotency_key == data.idempotency_key))
-        .order_by(Dose.id)
-    ):
-        if d.idempotency_key != data.idempotency_key:
-            history.append(d)
-        elif (d.person_id, d.dose_number, d.given_on) == (
-            data.person_id,
-            data.dose_number,
-            data.given_on,
-        ):
-            return RecordedDose(session.get_one(Dose, d.id), False, None)
-        else:
-            raise ServiceError(
-                "IDEMPOTENCY_KEY_REUSED", "this idempotency key was used for another dose", 409
-            )
-    latest_screening = (
-        select(Screening.id)
-        .where(Screening.person_id == Person.id, Screening.facility_id == facility.id)
-        .order_by(Screening.at.desc())
-        .limit(1)
-        .correlate(Person)
-        .scalar_subquery()
-    )
-    person = session.execute(
-        select(
-            Person.id,
-            Person.date_of_birth,
-            Person.verification,
-            Person.family_name,
-            Person.given_name,
-            Person.family_name_t,
-            Person.given_name_t,
-            Screening.id.label("screening_id"),
-            Screening.at.label("screening_at"),
-            Screening.outcome.label("screening_outcome"),
-        )
-        .outerjoin(Screening, Screening.id == latest_screening)
-        .where(Person.id == data.person_id)
-    ).first()
-    if person is None:
-        raise not_found("person", data.person_id)
-    if data.team_id is not None and reference_cache.team_facility(session, data.team_id) != (
-        facility.id
-    ):
-        raise ServiceError(
-            "TEAM_NOT_FOUND", f"team {data.team_id} is not a team of {facility.code}", 422
-        )
-    lot = reference_cache.lot(session, facility.id, data.lot_number)
-    if lot is None:
-        raise ServiceError(
-            "LOT_NOT_FOUND", f"lot {data.lot_number!r} was not received by {facility.code}", 422
-        )
-    if lot.product_code != data.product_code:
-        raise ServiceError(
-            "LOT_PRODUCT_MISMATCH",
-            f"lot {lot.number} is {lot.product_code}, not {data.product_code}",
-            422,
-        )
-    if data.given_on > now.date() or data.given_on.isoformat() < person.date_of_birth[:10]:
-        raise ServiceError(
-            "DATE_INVALID", f"got {data.given_on}, expected a past date after birth", 422
-        )
-    if lot.expires_on < data.given_on:
-        raise ServiceError("LOT_EXPIRED", f"lot {lot.number} expired on {lot.expires_on}", 422)
-    _check_screening(person.screening_at, person.screening_outcome, data.given_on)
-    counted = [d for d in history if d.probable_duplicate_of is None]
-    same_day = [d for d in counted if d.given_on == data.given_on]
-    duplicate_of = None
-    if same_day:
-        if any(d.facility_id == facility.id for d in same_day):
-            raise ServiceError(
-                "DOSE_DUPLICATE", "this person already has a dose today at this site", 409
-            )
-        duplicate_of = same_day[0].id  # another site, same day: kept, flagged, not signed
-    elif data.dose_number != len(counted) + 1:
-        raise ServiceError(
-            "DOSE_NUMBER_INCONSISTENT",
-            f"got dose {data.dose_number}, the history has {len(counted)} doses",
-            422,
-        )
-    signable = person.verification == VerificationStatus.VERIFIED and duplicate_of is None
-    dose = Dose(
-        idempotency_key=data.idempotency_key,
-        person_id=person.id,
-        product_code=lot.product_code,
-        lot_id=lot.id,
-        dose_number=data.dose_number,
-        given_on=data.given_on,
-        facility_id=facility.id,
-        staff_id=actor.staff_id,
-        screening_id=person.screening_id,
-        team_id=data.team_id,
-        probable_duplicate_of=duplicate_of,
-        sign_state=SignState.PENDING if signable else SignState.WAITING,
-        created_at=now,
-    )
-    certificate, refusal = None, None
-    signer = source.signer(now + DEFAULT_VALIDITY) if signable and source else None
-    if signer is not None:
-        primary = reference_cache.primary_doses(session, lot.product_code) or 1
-        certificate, refusal = try_sign(dose, person, primary, signer, now)
-        dose.sign_state = SignState.SIGNED if certificate else SignState.WAITING
-    dose.id = session.execute(
-        insert(Dose.__table__).returning(Dose.__table__.c.id), _row(dose, Dose)
-    ).scalar_one()
-    if certificate is not None:
-        certificate.dose_id = dose.id
-        session.execute(insert(Certificate.__table__), _row(certificate, Certificate))
-    audit.record(
-        session,
-        at=now,
-        actor=actor.username,
-        action="record-dose",
-        entity="dose",
-        entity_id=dose.id,
-        details={
-            "person": person.id,
-            "dose_number": data.dose_number,
-            "lot": lot.number,
-            "duplicate_of": duplicate_of,
-        },
-    )
-    if signer is not None:
-        signed, refused = ([dose.id], {}) if certificate else ([], {dose.id: refusal or ""})
-        record_signing(session, now, actor.username, signer, signed, refused)
-    return RecordedDose(dose, True, certificate)
-
-
 SEVERITIES = ("common", "serious")
 
 
@@ -481,22 +286,6 @@ def report_adverse_event(
         details={"severity": severity, "grade": anaphylaxis_grade},
     )
     return event
-
-
-def _check_screening(at: datetime | None, outcome: str | None, day: date) -> None:
-    if at is None or at.date() != day:
-        raise ServiceError("SCREENING_REQUIRED", "no screening for this person here today", 422)
-    if outcome not in SIGNABLE_SCREENING:
-        raise ServiceError("SCREENING_REQUIRED", f"the screening says {outcome}", 422)
-
-
-def _row(obj: Dose | Certificate, model: type[Dose] | type[Certificate]) -> dict[str, object]:
-    """The column values of a transient row, for a Core insert."""
-    return {
-        c.key: getattr(obj, c.key)
-        for c in model.__table__.columns
-        if c.key != "id" and getattr(obj, c.key) is not None
-    }
 
 
 def _doses_of(session: Session, person_id: int) -> list[Dose]:

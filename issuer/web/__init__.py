@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, send_from_directory
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from issuer.db import DEFAULT_URL, make_engine, session_factory
@@ -63,4 +64,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_error_handler(problems.Problem, problems.render)
     app.register_error_handler(HTTPException, problems.render_http)
+    app.register_error_handler(OperationalError, problems.render_unavailable)
     return app

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from hcert.qrcode import render_png
@@ -48,17 +47,15 @@ from issuer.models import VerificationStatus as Verification
 from issuer.passwords import check_password
 from issuer.services import audit
 from issuer.services.corrections import correct_dose, correct_person
+from issuer.services.doses import DoseData, record_and_commit
 from issuer.services.errors import ServiceError
 from issuer.services.registry import (
     Actor,
-    DoseData,
     PersonData,
     backlog,
     check_in,
     create_team,
-    find_by_idempotency_key,
     lot_stock,
-    record_dose,
     record_screening,
     report_adverse_event,
     set_verification,
@@ -399,20 +396,11 @@ def record() -> tuple[Response, int]:
         given_on=_date(body, "given_on"),
         team_id=_field(body, "team_id", int, required=False),
     )
-    source = services().signer_source
-    try:
-        with _transaction() as s:
-            dose, created, signed = _service_call(
-                lambda: record_dose(s, g.actor, data, _now(), source)
-            )
-            out = _dose_json(s, dose, signed, lot_number=data.lot_number)
-    except (IntegrityError, OperationalError):
-        # a concurrent request with the same key won the race: answer with its dose
-        with _transaction() as s:
-            dose = find_by_idempotency_key(s, key)
-            if dose is None:
-                raise
-            out, created = _dose_json(s, dose), False
+    sessions, source = services().sessions, services().signer_source
+    dose, created, certificate = _service_call(
+        lambda: record_and_commit(sessions, g.actor, data, _now(), source)
+    )
+    out = _dose_json(None, dose, certificate, lot_number=data.lot_number if created else None)
     return jsonify(out), 201 if created else 200
 
 
@@ -647,9 +635,15 @@ def _person_json(p: Person) -> dict[str, Any]:
 
 
 def _dose_json(
-    s: Session, d: Dose, certificate: Certificate | None = None, lot_number: str | None = None
+    s: Session | None,
+    d: Dose,
+    certificate: Certificate | None = None,
+    lot_number: str | None = None,
 ) -> dict[str, Any]:
-    cert = certificate or (current_certificate(s, d.id) if d.sign_state == "signed" else None)
+    """A dose as the API shows it; without a session, `certificate` is its certificate if any."""
+    cert = certificate
+    if s is not None and cert is None and d.sign_state == "signed":
+        cert = current_certificate(s, d.id)
     return {
         "id": d.id,
         "person_id": d.person_id,

@@ -20,7 +20,9 @@ def _op(
     auth: bool = True,
     params: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": {**responses, "4XX": _PROBLEM}}
+    # 503 DATABASE_UNAVAILABLE: the database did not answer; retry (with the same key)
+    problems = {"4XX": _PROBLEM, "503": _PROBLEM}
+    op: dict[str, Any] = {"summary": summary, "responses": {**responses, **problems}}
     if body is not None:
         op["requestBody"] = {"required": True, **_json(_null_as_absent(body))}
     if not auth:

@@ -41,6 +41,21 @@ def render(problem: Problem) -> Response:
     return _response(problem.status, problem.code, problem.detail)
 
 
+def render_unavailable(error: Exception) -> Response:
+    """The database did not answer (a restart, a lost connection, SQLite busy): retry later.
+
+    SQLAlchemy has dropped the broken connections by now, so a retry gets fresh ones; a retried
+    dose carries its Idempotency-Key, so it is recorded once whatever happened.
+    """
+    response = _response(
+        503,
+        "DATABASE_UNAVAILABLE",
+        f"the database did not answer ({error.__class__.__name__}); retry shortly",
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def render_http(error: HTTPException) -> Response:
     """Werkzeug's errors (404 route, 405, 413 body too large …) as problems too."""
     status = error.code or 500

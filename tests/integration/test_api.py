@@ -445,3 +445,45 @@ def test_teams_are_formed_by_admins_and_named_on_doses(client: FlaskClient) -> N
     )
     assert dose.status_code == 201, dose.json
     assert dose.json["team_id"] == team_id and dose.json["dose_number"] == 1  # type: ignore[index]
+
+
+def test_a_database_restart_costs_at_most_a_503_and_never_a_dose(
+    client: FlaskClient, database_url: str
+) -> None:
+    """The server closes every connection of the pool (as a PostgreSQL restart does)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite has no server to lose")
+    nurse = _login(client, "nurse")
+    person = _checked_in_and_screened(client, nurse)
+    engine = client.application.extensions["vaxpass"].sessions.kw["bind"]
+    admin = make_engine(database_url)
+
+    def drop_the_app_connections() -> int:
+        """Terminate the backends of the connections idle in the app's pool (only those: the
+        other tests share this database)."""
+        held = [engine.connect() for _ in range(engine.pool.checkedin())]
+        pids = [c.exec_driver_sql("SELECT pg_backend_pid()").scalar() for c in held]
+        for c in held:
+            c.close()
+        with admin.connect() as c:
+            for pid in pids:
+                c.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        return len(pids)
+
+    assert drop_the_app_connections() >= 1
+    # the dose path reads on a fresh connection when its pooled one is gone
+    r = client.post(
+        "/api/v1/doses", json=_dose_body(person), headers=nurse | {"Idempotency-Key": "r1"}
+    )
+    assert (r.status_code, r.json["sign_state"]) == (201, "signed"), r.json  # type: ignore[index]
+    assert drop_the_app_connections() >= 1
+    # elsewhere: one clear 503, then fresh connections
+    answers = [client.get(f"/api/v1/persons/{person}", headers=nurse) for _ in range(2)]
+    statuses = [a.status_code for a in answers]
+    assert statuses in ([200, 200], [503, 200]), statuses
+    if statuses[0] == 503:
+        assert answers[0].json["code"] == "DATABASE_UNAVAILABLE"  # type: ignore[index]
+        assert answers[0].headers["Retry-After"] == "1"
+    with session_factory(admin)() as s:
+        assert s.scalar(select(func.count()).select_from(Dose)) == 1
+    admin.dispose()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hcert.clock import FixedClock
@@ -16,18 +16,17 @@ from issuer.db import make_engine, session_factory, transaction
 from issuer.models import Certificate, Dose, Role, ScreeningOutcome, SignState, VerificationStatus
 from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
 from issuer.services import audit
+from issuer.services.doses import DoseData, RecordedDose, record_and_commit, record_dose
 from issuer.services.errors import ServiceError
 from issuer.services.registry import (
     Actor,
-    DoseData,
     PersonData,
     backlog,
     check_in,
-    record_dose,
     record_screening,
     set_verification,
 )
-from issuer.services.signing import FixedSigner, sign_now, sign_pending
+from issuer.services.signing import FixedSigner, SignerSource, sign_now, sign_pending
 from tests.factories import default_dsc
 from verifier.trust_store import StaticTrustStore
 from verifier.verifier import Verifier
@@ -86,6 +85,28 @@ def site(database_url: str) -> Site:
     return Site(factory, actors[0], actors[1], actors[2], *ids)
 
 
+def _in_a_transaction(
+    factory: sessionmaker[Session],
+    actor: Actor,
+    data: DoseData,
+    now: datetime,
+    source: SignerSource | None = None,
+) -> RecordedDose:
+    with transaction(factory) as s:
+        return record_dose(s, actor, data, now, source)
+
+
+Recorder = Callable[..., RecordedDose]
+
+
+@pytest.fixture(params=[_in_a_transaction, record_and_commit], ids=["session", "committed"])
+def record(request: pytest.FixtureRequest) -> Recorder:
+    """Both ways in: `record_dose` in a caller's transaction, and the API's `record_and_commit`
+    (on PostgreSQL, its own one-statement write)."""
+    fn: Recorder = request.param
+    return fn
+
+
 def _person(site: Site, number: str = "012090000123", verified: bool = True) -> int:
     with transaction(site.factory) as s:
         person, _ = check_in(
@@ -140,14 +161,13 @@ def test_check_in_never_duplicates_a_person(site: Site) -> None:
         ]  # the registered name is kept, the difference noted
 
 
-def test_a_dose_is_signed_the_same_day_and_verifies(site: Site) -> None:
+def test_a_dose_is_signed_the_same_day_and_verifies(site: Site, record: Recorder) -> None:
     person = _person(site)
     _screen(site, person)
     dsc = default_dsc()
-    with transaction(site.factory) as s:
-        dose, created, certificate = record_dose(
-            s, site.staff, _dose(site, person, "k1"), NOW, FixedSigner(dsc.signer)
-        )
+    dose, created, certificate = record(
+        site.factory, site.staff, _dose(site, person, "k1"), NOW, FixedSigner(dsc.signer)
+    )
     assert created and certificate is not None
     verdict = Verifier(StaticTrustStore.of(dsc.certificate), FixedClock(NOW)).verify(
         certificate.hc1
@@ -158,8 +178,12 @@ def test_a_dose_is_signed_the_same_day_and_verifies(site: Site) -> None:
     with transaction(site.factory) as s:
         assert s.get(Dose, dose.id).sign_state == SignState.SIGNED  # type: ignore[union-attr]
         assert audit.verify(s) == (0, None)  # nothing sealed yet
-        assert audit.seal(s) == 5  # register, verify, screen, record, sign
-        assert audit.verify(s) == (5, None)
+        assert audit.seal(s) == 4  # register, verify, screen, record (and sign: one change)
+        assert audit.verify(s) == (4, None)
+        entry = s.scalars(select(audit.AuditRecord).order_by(audit.AuditRecord.seq)).all()[-1]
+        assert (entry.action, entry.entity_id) == ("record-dose", str(dose.id))
+        assert entry.details is not None and entry.details["signed"] == certificate.uvci
+        assert entry.details["kid"] == certificate.dsc_kid
 
 
 @pytest.mark.parametrize(
@@ -174,42 +198,50 @@ def test_a_dose_is_signed_the_same_day_and_verifies(site: Site) -> None:
     ],
 )
 def test_invalid_doses_are_refused_and_nothing_is_written(
-    site: Site, overrides: dict[str, object], code: str, status: int
+    site: Site, record: Recorder, overrides: dict[str, object], code: str, status: int
 ) -> None:
     person = _person(site)
     _screen(site, person)
-    with pytest.raises(ServiceError) as e, transaction(site.factory) as s:
-        record_dose(s, site.staff, _dose(site, person, "bad", **overrides), NOW)
+    with pytest.raises(ServiceError) as e:
+        record(site.factory, site.staff, _dose(site, person, "bad", **overrides), NOW)
     assert (e.value.code, e.value.status) == (code, status)
     with transaction(site.factory) as s:
         assert s.scalar(select(func.count()).select_from(Dose)) == 0
 
 
-def test_screening_role_and_scope(site: Site) -> None:
+def test_screening_role_and_scope(site: Site, record: Recorder) -> None:
     person = _person(site)
-    with pytest.raises(ServiceError) as e, transaction(site.factory) as s:
-        record_dose(s, site.staff, _dose(site, person, "k"), NOW)
+    with pytest.raises(ServiceError) as e:
+        record(site.factory, site.staff, _dose(site, person, "k"), NOW)
     assert e.value.code == "SCREENING_REQUIRED"
     _screen(site, person)
-    with pytest.raises(ServiceError) as e2, transaction(site.factory) as s:
-        record_dose(s, site.other_site_staff, _dose(site, person, "k"), NOW)  # another site's nurse
+    with pytest.raises(ServiceError) as e2:  # another site's nurse
+        record(site.factory, site.other_site_staff, _dose(site, person, "k"), NOW)
     assert (e2.value.code, e2.value.status) == ("FORBIDDEN", 403)
     auditor = Actor(99, "auditor", Role.AUDITOR)
-    with pytest.raises(ServiceError) as e3, transaction(site.factory) as s:
-        record_dose(s, auditor, _dose(site, person, "k"), NOW)
+    with pytest.raises(ServiceError) as e3:
+        record(site.factory, auditor, _dose(site, person, "k"), NOW)
     assert e3.value.status == 403
 
 
-def test_same_key_twice_is_one_dose_and_a_reused_key_is_refused(site: Site) -> None:
+def test_same_key_twice_is_one_dose_and_a_reused_key_is_refused(
+    site: Site, record: Recorder
+) -> None:
     person = _person(site)
     _screen(site, person)
-    with transaction(site.factory) as s:
-        first, created, _ = record_dose(s, site.staff, _dose(site, person, "same"), NOW)
-    with transaction(site.factory) as s:
-        again, created_again, _ = record_dose(s, site.staff, _dose(site, person, "same"), NOW)
+    signer = FixedSigner(default_dsc().signer)
+    first, created, certificate = record(
+        site.factory, site.staff, _dose(site, person, "same"), NOW, signer
+    )
+    again, created_again, same_certificate = record(
+        site.factory, site.staff, _dose(site, person, "same"), NOW, signer
+    )
     assert (created, created_again, again.id) == (True, False, first.id)
-    with pytest.raises(ServiceError) as e, transaction(site.factory) as s:
-        record_dose(s, site.staff, _dose(site, person, "same", dose_number=2), NOW)
+    assert certificate is not None and same_certificate is not None
+    assert same_certificate.uvci == certificate.uvci  # the first answer again, not a new one
+    assert again.lot.number == "FK1234"
+    with pytest.raises(ServiceError) as e:
+        record(site.factory, site.staff, _dose(site, person, "same", dose_number=2), NOW)
     assert e.value.code == "IDEMPOTENCY_KEY_REUSED"
 
 
@@ -218,15 +250,15 @@ def test_twenty_concurrent_submissions_of_one_key_make_one_dose(site: Site) -> N
     _screen(site, person)
     results: list[str] = []
     barrier = threading.Barrier(20)
+    signer = FixedSigner(default_dsc().signer)
 
     def submit() -> None:
         barrier.wait()
         try:
-            with transaction(site.factory) as s:
-                _, created, _ = record_dose(s, site.staff, _dose(site, person, "burst"), NOW)
-            results.append("created" if created else "existing")
-        except IntegrityError:  # lost the race on the unique key: the API answers with the winner
-            results.append("race")
+            _, created, certificate = record_and_commit(
+                site.factory, site.staff, _dose(site, person, "burst"), NOW, signer
+            )
+            results.append(("created" if created else "existing") + f" {certificate is not None}")
         except Exception as e:
             results.append(type(e).__name__)
 
@@ -237,24 +269,57 @@ def test_twenty_concurrent_submissions_of_one_key_make_one_dose(site: Site) -> N
         t.join()
     with transaction(site.factory) as s:
         assert s.scalar(select(func.count()).select_from(Dose)) == 1
-    assert results.count("created") == 1, results
+        assert s.scalar(select(func.count()).select_from(Certificate)) == 1
+    # the losers of the race answer with the winner's dose and certificate, as a replay does
+    assert sorted(results) == ["created True"] + ["existing True"] * 19, results
 
 
-def test_the_same_person_at_two_sites_on_one_day_is_flagged_not_stored_twice(site: Site) -> None:
+def test_the_same_person_at_two_sites_on_one_day_is_flagged_not_stored_twice(
+    site: Site, record: Recorder
+) -> None:
     person = _person(site)
     _screen(site, person)
     _screen(site, person, site.other_site_staff, site.other_facility_id)
-    with transaction(site.factory) as s:
-        first, _, _ = record_dose(s, site.staff, _dose(site, person, "a"), NOW)
-    with transaction(site.factory) as s:
-        second, _, _ = record_dose(
-            s,
-            site.other_site_staff,
-            _dose(site, person, "b", facility_id=site.other_facility_id),
-            NOW,
-        )
+    first, _, _ = record(site.factory, site.staff, _dose(site, person, "a"), NOW)
+    second, _, _ = record(
+        site.factory,
+        site.other_site_staff,
+        _dose(site, person, "b", facility_id=site.other_facility_id),
+        NOW,
+    )
     assert second.probable_duplicate_of == first.id
     assert second.sign_state == SignState.WAITING  # never signed while in doubt
+
+
+def test_both_ways_in_store_the_same_rows(site: Site) -> None:
+    """The API's one-statement write (PostgreSQL) leaves what the session's inserts leave."""
+    signer = FixedSigner(default_dsc().signer)
+    stored = []
+    for i, recorder in enumerate((_in_a_transaction, record_and_commit)):
+        person = _person(site, f"01209000030{i}")
+        _screen(site, person)
+        dose, _, _ = recorder(site.factory, site.staff, _dose(site, person, f"w{i}"), NOW, signer)
+        with transaction(site.factory) as s:
+            row = s.get_one(Dose, dose.id)
+            certificate = s.scalars(select(Certificate).where(Certificate.dose_id == dose.id)).one()
+            entry = s.scalars(
+                select(audit.AuditRecord).where(
+                    audit.AuditRecord.action == "record-dose",
+                    audit.AuditRecord.entity_id == str(dose.id),
+                )
+            ).one()
+            stored.append(
+                (
+                    {c: getattr(row, c) for c in ("product_code", "lot_id", "dose_number",
+                     "given_on", "facility_id", "staff_id", "team_id", "sign_state")},
+                    (row.created_at.astimezone(UTC), row.screening_id is not None),
+                    (certificate.status, certificate.dsc_kid, certificate.hc1[:4]),
+                    (certificate.issued_at.astimezone(UTC), certificate.expires_at.astimezone(UTC)),
+                    (entry.actor, entry.at.astimezone(UTC), sorted(entry.details or {})),
+                )
+            )  # fmt: skip
+    assert stored[0] == stored[1]
+    assert stored[0][0]["sign_state"] == SignState.SIGNED and stored[0][1] == (NOW, True)
 
 
 def test_unverified_doses_wait_then_the_backlog_signs_them(site: Site) -> None:
