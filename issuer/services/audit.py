@@ -21,9 +21,9 @@ import json
 import threading
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, event, func, insert, select, update
+from sqlalchemy import Table, bindparam, event, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -47,7 +47,7 @@ class _Throttle:
 _throttle = _Throttle()
 
 
-_TABLE = AuditRecord.__table__
+_TABLE = cast(Table, AuditRecord.__table__)
 _INSERT = insert(_TABLE)
 _UNSEALED = (
     select(_TABLE).where(_TABLE.c.seq.is_(None)).order_by(_TABLE.c.id).limit(bindparam("batch"))
@@ -135,7 +135,7 @@ def seal(session: Session, batch: int = 10_000, *, wait: bool = False) -> int:
         .order_by(AuditRecord.seq.desc())
         .limit(1)
     ).first()
-    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    seq, prev = (last[0] or 0, last[1] or GENESIS) if last else (0, GENESIS)
     connection = session.connection()  # Core rows: the ORM's objects cost more than the hashing
     rows = connection.execute(_UNSEALED, {"batch": batch}).all()
     changes = []
@@ -146,7 +146,7 @@ def seal(session: Session, batch: int = 10_000, *, wait: bool = False) -> int:
         prev = digest
     if changes and connection.dialect.name == "postgresql":  # one statement, not one per row
         columns = {name: [c[name] for c in changes] for name in changes[0]}
-        connection.exec_driver_sql(_PG_SEAL_ROWS, columns)  # type: ignore[arg-type]
+        connection.exec_driver_sql(_PG_SEAL_ROWS, columns)
     elif changes:
         connection.execute(_SEAL_ROW, changes)
     return len(changes)

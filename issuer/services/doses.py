@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import psycopg
 from psycopg.types.json import Json
-from sqlalchemy import Connection, Engine, bindparam, insert, or_, select
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
@@ -38,7 +38,13 @@ from issuer.services import audit, reference_cache
 from issuer.services.errors import ServiceError, not_found
 from issuer.services.reference_cache import FacilityRef
 from issuer.services.registry import Actor, check_facility_scope
-from issuer.services.signing import DEFAULT_VALIDITY, SignerSource, current_certificate, try_sign
+from issuer.services.signing import (
+    DEFAULT_VALIDITY,
+    SignedCertificate,
+    SignerSource,
+    current_certificate,
+    try_sign,
+)
 
 SIGNABLE_SCREENING = {ScreeningOutcome.ELIGIBLE, ScreeningOutcome.PRECAUTION}
 
@@ -57,12 +63,39 @@ class DoseData:
     team_id: int | None = None  # the ê kíp that gave it, one of the facility's
 
 
+@dataclass(frozen=True, slots=True)
+class DoseRecord:
+    """A dose as stored (plain data, not an ORM object: the hot path builds one per request)."""
+
+    id: int
+    idempotency_key: str
+    person_id: int
+    product_code: str
+    lot_id: int
+    lot_number: str
+    dose_number: int
+    given_on: date
+    facility_id: int
+    staff_id: int
+    screening_id: int | None
+    team_id: int | None
+    probable_duplicate_of: int | None
+    sign_state: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, dose: Dose) -> DoseRecord:
+        """The fields of a stored dose (its lot is loaded)."""
+        values = {name: getattr(dose, name) for name in _DOSE_COLUMNS}
+        return cls(id=dose.id, lot_number=dose.lot.number, **values)
+
+
 class RecordedDose(NamedTuple):
     """The outcome of recording a dose."""
 
-    dose: Dose  # a new dose is a detached row; a replayed one comes with its lot loaded
+    dose: DoseRecord
     created: bool  # False: the same idempotency key was recorded before
-    certificate: Certificate | None  # its valid certificate, when signed
+    certificate: SignedCertificate | None  # its valid certificate, when signed
 
 
 def find_by_idempotency_key(session: Session, key: str) -> Dose | None:
@@ -100,11 +133,12 @@ class _Holder(NamedTuple):
 
 
 class _Prepared(NamedTuple):
-    """A validated dose, signed when it could be, and what the audit log says of it."""
+    """A validated dose (its columns), signed when it could be, and its audit entry."""
 
-    dose: Dose
-    certificate: Certificate | None
+    dose: dict[str, Any]
+    certificate: SignedCertificate | None
     audit: dict[str, Any]
+    lot_number: str
 
 
 def record_dose(
@@ -138,19 +172,15 @@ def record_dose(
     row = connection.execute(
         _PERSON_SCREENED, {"person_id": data.person_id, "facility_id": facility.id}
     ).first()
-    person = _Holder(*row) if row else None
-    dose, certificate, entry = _prepare(
+    person = _Holder._make(row) if row else None
+    dose, certificate, entry, lot_number = _prepare(
         connection, actor, data, now, source, facility, history, person
     )
-    dose.id = connection.execute(_INSERT_DOSE, _values(dose, _DOSE_COLUMNS)).scalar_one()
+    dose_id = connection.execute(_INSERT_DOSE, dose).scalar_one()
     if certificate is not None:
-        certificate.dose_id = dose.id
-        connection.execute(
-            _INSERT_CERTIFICATE,
-            _values(certificate, _CERTIFICATE_COLUMNS) | {"dose_id": dose.id},
-        )
-    audit.record(session, entity_id=dose.id, **entry)
-    return RecordedDose(dose, True, certificate)
+        connection.execute(_INSERT_CERTIFICATE, certificate._asdict() | {"dose_id": dose_id})
+    audit.record(session, entity_id=dose_id, **entry)
+    return RecordedDose(DoseRecord(id=dose_id, lot_number=lot_number, **dose), True, certificate)
 
 
 def record_and_commit(
@@ -186,7 +216,10 @@ def replay(session: Session, key: str) -> RecordedDose:
     """The dose recorded under `key` (which exists), as recording it again answers."""
     dose = find_by_idempotency_key(session, key)
     assert dose is not None, key
-    return RecordedDose(dose, False, current_certificate(session, dose.id))
+    certificate = current_certificate(session, dose.id)
+    return RecordedDose(
+        DoseRecord.of(dose), False, SignedCertificate.of(certificate) if certificate else None
+    )
 
 
 # -- the rules ------------------------------------------------------------------------------------
@@ -277,40 +310,40 @@ def _prepare(
             422,
         )
     signable = person.verification == VerificationStatus.VERIFIED and duplicate_of is None
-    dose = Dose(
-        idempotency_key=data.idempotency_key,
-        person_id=person.id,
-        product_code=lot.product_code,
-        lot_id=lot.id,
-        dose_number=data.dose_number,
-        given_on=data.given_on,
-        facility_id=facility.id,
-        staff_id=actor.staff_id,
-        screening_id=person.screening_id,
-        team_id=data.team_id,
-        probable_duplicate_of=duplicate_of,
-        sign_state=SignState.PENDING if signable else SignState.WAITING,
-        created_at=now,
-    )
     details: dict[str, Any] = {
         "person": person.id,
         "dose_number": data.dose_number,
         "lot": lot.number,
         "duplicate_of": duplicate_of,
     }
-    certificate = None
+    state, certificate = SignState.PENDING if signable else SignState.WAITING, None
     signer = source.signer(now + DEFAULT_VALIDITY) if signable and source else None
     if signer is not None:
         primary = reference_cache.primary_doses(bind, lot.product_code) or 1
-        certificate, refusal = try_sign(dose, person, primary, signer, now)
-        dose.sign_state = SignState.SIGNED if certificate else SignState.WAITING
+        certificate, refusal = try_sign(data, person, primary, signer, now)
+        state = SignState.SIGNED if certificate else SignState.WAITING
         # signed in the same transaction: one audit entry tells both
         if certificate is not None:
             details |= {"signed": certificate.uvci, "kid": certificate.dsc_kid}
         else:
             details["sign_refused"] = refusal
+    dose = {
+        "idempotency_key": data.idempotency_key,
+        "person_id": person.id,
+        "product_code": lot.product_code,
+        "lot_id": lot.id,
+        "dose_number": data.dose_number,
+        "given_on": data.given_on,
+        "facility_id": facility.id,
+        "staff_id": actor.staff_id,
+        "screening_id": person.screening_id,
+        "team_id": data.team_id,
+        "probable_duplicate_of": duplicate_of,
+        "sign_state": state,
+        "created_at": now,
+    }
     entry = {"at": now, "actor": actor.username, "action": "record-dose", "entity": "dose"}
-    return _Prepared(dose, certificate, entry | {"details": details})
+    return _Prepared(dose, certificate, entry | {"details": details}, lot.number)
 
 
 def _check_screening(at: datetime | None, outcome: str | None, day: date) -> None:
@@ -320,19 +353,14 @@ def _check_screening(at: datetime | None, outcome: str | None, day: date) -> Non
         raise ServiceError("SCREENING_REQUIRED", f"the screening says {outcome}", 422)
 
 
-def _values(row: Dose | Certificate, columns: tuple[str, ...], prefix: str = "") -> dict[str, Any]:
-    """The column values of a transient row (every column, so one statement serves all)."""
-    return {prefix + key: getattr(row, key) for key in columns}
-
-
 # -- the statements -------------------------------------------------------------------------------
 # Built once: SQLAlchemy caches the compiled form of a statement object, psycopg prepares a
 # query it has seen a few times.
 
-_DOSES, _CERTIFICATES = Dose.__table__, Certificate.__table__
-_PERSONS, _SCREENINGS = Person.__table__, Screening.__table__
+_DOSES, _CERTIFICATES = cast(Table, Dose.__table__), cast(Table, Certificate.__table__)
+_PERSONS, _SCREENINGS = cast(Table, Person.__table__), cast(Table, Screening.__table__)
 _DOSE_COLUMNS = tuple(c.key for c in _DOSES.columns if c.key != "id")
-_CERTIFICATE_COLUMNS = tuple(c.key for c in _CERTIFICATES.columns if c.key not in ("id", "dose_id"))
+_CERTIFICATE_COLUMNS = SignedCertificate._fields
 _AUDIT_COLUMNS = ("at", "actor", "action", "entity", "details")
 
 _HISTORY = (
@@ -402,25 +430,27 @@ def _record_on_postgresql(
                 with Session(connection) as session:
                     return replay(session, data.idempotency_key)
             person = _Holder(*rows[0][:10]) if rows[0][0] is not None else None
-            dose, certificate, entry = _prepare(
+            dose, certificate, entry, lot_number = _prepare(
                 connection, actor, data, now, source, facility, history, person
             )
-            values = _values(dose, _DOSE_COLUMNS, "dose_") | {
-                "entry_" + key: value for key, value in entry.items()
-            }
+            values = _prefixed("dose_", dose) | _prefixed("entry_", entry)
             values["entry_details"] = Json(entry["details"])
             if certificate is not None:
-                values |= _values(certificate, _CERTIFICATE_COLUMNS, "certificate_")
+                values |= _prefixed("certificate_", certificate._asdict())
             try:
                 written = driver.execute(_PG_WRITE_SIGNED if certificate else _PG_WRITE, values)
-                dose.id = written.fetchall()[0][0]
+                dose_id = written.fetchall()[0][0]
             except psycopg.OperationalError as e:
                 connection.invalidate()  # written or not: the client's retry with the key tells
                 raise _unavailable(e) from e
-            if certificate is not None:
-                certificate.dose_id = dose.id
-            return RecordedDose(dose, True, certificate)
+            return RecordedDose(
+                DoseRecord(id=dose_id, lot_number=lot_number, **dose), True, certificate
+            )
     raise AssertionError("unreachable: the second attempt returns or raises")
+
+
+def _prefixed(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {prefix + key: value for key, value in values.items()}
 
 
 def _unavailable(e: Exception) -> ServiceError:

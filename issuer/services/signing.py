@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -39,11 +39,25 @@ class SignerSource(Protocol):
 class Holder(Protocol):
     """Whom a certificate names: a `Person`, or a row with the same columns."""
 
-    family_name: str
-    given_name: str
-    family_name_t: str
-    given_name_t: str
-    date_of_birth: str
+    @property
+    def family_name(self) -> str:
+        """As written, NFC."""
+
+    @property
+    def given_name(self) -> str:
+        """As written, NFC."""
+
+    @property
+    def family_name_t(self) -> str:
+        """ICAO 9303 transliteration (MRZ form)."""
+
+    @property
+    def given_name_t(self) -> str:
+        """ICAO 9303 transliteration (MRZ form)."""
+
+    @property
+    def date_of_birth(self) -> str:
+        """YYYY, YYYY-MM or YYYY-MM-DD."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,15 +71,47 @@ class FixedSigner:
         return self.value
 
 
+class DoseFacts(Protocol):
+    """What a certificate says of a dose: a `Dose`, or any row with these fields."""
+
+    @property
+    def product_code(self) -> str:
+        """EU value set code (mp)."""
+
+    @property
+    def dose_number(self) -> int:
+        """Its place in the series (dn)."""
+
+    @property
+    def given_on(self) -> date:
+        """The day it was given (dt)."""
+
+
+class SignedCertificate(NamedTuple):
+    """A certificate just signed, or a stored one: the columns of a `Certificate` but its dose."""
+
+    uvci: str
+    dsc_kid: str  # hex
+    issued_at: datetime
+    expires_at: datetime
+    hc1: str
+    status: str = CertificateStatus.VALID
+
+    @classmethod
+    def of(cls, row: Certificate) -> SignedCertificate:
+        """The fields of a stored certificate."""
+        return cls(row.uvci, row.dsc_kid, row.issued_at, row.expires_at, row.hc1, row.status)
+
+
 def build_certificate(
-    dose: Dose,
+    dose: DoseFacts,
     person: Holder,
     primary_doses: int,
     signer: Signer,
     now: datetime,
     validity: timedelta = DEFAULT_VALIDITY,
-) -> Certificate:
-    """Sign one dose into a certificate row (not yet added to a session; the dose may be new).
+) -> SignedCertificate:
+    """Sign one dose into a certificate (the dose may not be stored yet).
 
     Raises:
         ValueError: the person has no ICAO transliteration of their name (a name in a script
@@ -91,20 +137,12 @@ def build_certificate(
     text = codec.sign(
         to_json_obj(payload), signer, issuer="VN", issued_at=now, expires_at=expires_at
     )
-    return Certificate(
-        dose=dose,
-        uvci=uvci,
-        dsc_kid=signer.kid.hex(),
-        issued_at=now,
-        expires_at=expires_at,
-        hc1=text,
-        status=CertificateStatus.VALID,
-    )
+    return SignedCertificate(uvci, signer.kid.hex(), now, expires_at, text)
 
 
 def try_sign(
-    dose: Dose, person: Holder, primary_doses: int, signer: Signer, now: datetime
-) -> tuple[Certificate | None, str | None]:
+    dose: DoseFacts, person: Holder, primary_doses: int, signer: Signer, now: datetime
+) -> tuple[SignedCertificate | None, str | None]:
     """Sign one dose, or say why its data cannot make a valid certificate.
 
     Returns:
@@ -164,7 +202,7 @@ def sign_batch(
     for dose in doses:
         certificate, refusal = try_sign(dose, dose.person, primary[dose.product_code], signer, now)
         if certificate is not None:
-            certificates.append(certificate)
+            certificates.append(Certificate(dose=dose, **certificate._asdict()))
             signed.append(dose.id)
         else:
             refused[dose.id] = refusal or ""

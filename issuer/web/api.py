@@ -47,7 +47,7 @@ from issuer.models import VerificationStatus as Verification
 from issuer.passwords import check_password
 from issuer.services import audit
 from issuer.services.corrections import correct_dose, correct_person
-from issuer.services.doses import DoseData, record_and_commit
+from issuer.services.doses import DoseData, DoseRecord, record_and_commit
 from issuer.services.errors import ServiceError
 from issuer.services.registry import (
     Actor,
@@ -61,7 +61,7 @@ from issuer.services.registry import (
     set_verification,
     teams_of,
 )
-from issuer.services.signing import current_certificate, sign_now
+from issuer.services.signing import SignedCertificate, current_certificate, sign_now
 from issuer.web.context import services
 from issuer.web.openapi import MAX_INT, OPENAPI
 from issuer.web.problems import Problem
@@ -323,7 +323,9 @@ def get_person(person_id: int) -> Response:
         person = s.get(Person, person_id)
         if person is None:
             raise Problem(404, "PERSON_NOT_FOUND", f"no person {person_id}")
-        return jsonify(_person_json(person) | {"doses": [_dose_json(s, d) for d in person.doses]})
+        return jsonify(
+            _person_json(person) | {"doses": [_stored_dose_json(s, d) for d in person.doses]}
+        )
 
 
 @blueprint.post("/persons/<int:person_id>/verification")
@@ -400,8 +402,7 @@ def record() -> tuple[Response, int]:
     dose, created, certificate = _service_call(
         lambda: record_and_commit(sessions, g.actor, data, _now(), source)
     )
-    out = _dose_json(None, dose, certificate, lot_number=data.lot_number if created else None)
-    return jsonify(out), 201 if created else 200
+    return jsonify(_dose_json(dose, certificate)), 201 if created else 200
 
 
 @blueprint.post("/doses/<int:dose_id>/adverse-events")
@@ -634,28 +635,24 @@ def _person_json(p: Person) -> dict[str, Any]:
     }
 
 
-def _dose_json(
-    s: Session | None,
-    d: Dose,
-    certificate: Certificate | None = None,
-    lot_number: str | None = None,
-) -> dict[str, Any]:
-    """A dose as the API shows it; without a session, `certificate` is its certificate if any."""
-    cert = certificate
-    if s is not None and cert is None and d.sign_state == "signed":
-        cert = current_certificate(s, d.id)
+def _stored_dose_json(s: Session, d: Dose) -> dict[str, Any]:
+    certificate = current_certificate(s, d.id) if d.sign_state == "signed" else None
+    return _dose_json(DoseRecord.of(d), SignedCertificate.of(certificate) if certificate else None)
+
+
+def _dose_json(d: DoseRecord, certificate: SignedCertificate | None) -> dict[str, Any]:
     return {
         "id": d.id,
         "person_id": d.person_id,
         "facility_id": d.facility_id,
         "product_code": d.product_code,
-        "lot_number": lot_number or d.lot.number,
+        "lot_number": d.lot_number,
         "dose_number": d.dose_number,
         "given_on": d.given_on.isoformat(),
         "sign_state": d.sign_state,
         "probable_duplicate_of": d.probable_duplicate_of,
         "team_id": d.team_id,
-        "certificate": _certificate_json(cert) if cert else None,
+        "certificate": _certificate_json(certificate) if certificate else None,
     }
 
 
@@ -668,7 +665,7 @@ def _team_json(team: Team, members: list[tuple[str, str]]) -> dict[str, Any]:
     }
 
 
-def _certificate_json(c: Certificate) -> dict[str, Any]:
+def _certificate_json(c: Certificate | SignedCertificate) -> dict[str, Any]:
     return {
         "uvci": c.uvci,
         "kid": c.dsc_kid,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -39,7 +40,7 @@ _log = sa.table(
 )
 
 
-def _old_digest(prev: str, row: sa.Row) -> str:  # 0001's scheme, kept here to check it
+def _old_digest(prev: str, row: sa.Row[Any]) -> str:  # 0001's scheme, kept here to check it
     at = (row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)).astimezone(UTC)
     body = [prev, at.isoformat(), row.actor, row.action, row.entity, row.entity_id, row.details]
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
