@@ -1,6 +1,6 @@
 """`make bench` (issuer part): bulk signing of the backlog on PostgreSQL, 1 and 2 workers.
 
-Each run starts from a fresh database holding BENCH_DOSES pending doses (default 20,000), runs
+Each run starts from a fresh database holding BENCH_DOSES pending doses (default 60,000), runs
 `vaxpass sign-pending` in N processes at once, and reports certificates per second end to end
 (claim with SKIP LOCKED, sign, store), beside the raw `cryptography` ES256 sign rate measured in
 the same run. Skips, saying so, when no PostgreSQL is reachable.
@@ -27,7 +27,9 @@ from issuer.models import Certificate
 from tests.issuer_factories import add_signed_history, bulk_site
 
 SERVER = os.environ.get("VAXPASS_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-DOSES = int(os.environ.get("BENCH_DOSES", "20000"))
+DOSES = int(
+    os.environ.get("BENCH_DOSES", "60000")
+)  # a worker starts in about a second: keep it small beside the run
 # Doses already in the registry around the backlog: the figures must not move with it.
 HISTORY = [int(n) for n in os.environ.get("BENCH_HISTORY", "0,100000,1000000").split(",")]
 

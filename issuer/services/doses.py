@@ -8,8 +8,9 @@ Two entry points share every rule (`_prepare`):
   reads once and writes once on an autocommit connection, through the driver: the dose, its
   certificate and its audit entry go in one ``INSERT … WITH`` statement, which is atomic on its
   own. That is as safe as a transaction (which would take no locks on its reads either; the
-  unique idempotency key settles a race) and costs half the CPU of the same work through the
-  ORM session (`bench/bench_http.py`). Elsewhere it is `record_dose` in a transaction.
+  unique idempotency key settles a race) and costs the web worker less than half the CPU of
+  the same work through the ORM session (`bench/bench_http.py`). Elsewhere it is
+  `record_dose` in a transaction.
 """
 
 from __future__ import annotations
@@ -190,13 +191,15 @@ def record_and_commit(
     now: datetime,
     source: SignerSource | None = None,
 ) -> RecordedDose:
-    """Record one dose and commit it (the API's call): `record_dose`, in its own transaction.
+    """Record one dose and commit it (the API's call).
 
-    A concurrent request with the same idempotency key that commits first makes this one
-    answer with that dose, as a replay would.
+    On PostgreSQL: one read and one write through the driver (see the module); elsewhere
+    `record_dose` in a transaction of its own. A concurrent request with the same idempotency
+    key that commits first makes this one answer with that dose, as a replay would.
 
     Raises:
-        ServiceError: as `record_dose`.
+        ServiceError: as `record_dose`; DATABASE_UNAVAILABLE (503) when the connection broke
+            while writing (a retry with the same key records the dose once).
     """
     engine: Engine = factory.kw["bind"]
     try:

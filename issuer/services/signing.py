@@ -11,17 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, cast
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from hcert import codec
 from hcert.cose import Signer
 from hcert.dcc import to_json_obj, vaccination_payload
 from hcert.errors import HcertError
 from hcert.uvci import new_uvci
-from issuer.models import Certificate, CertificateStatus, Dose, SignState, VaccineProduct
+from issuer.models import (
+    Certificate,
+    CertificateStatus,
+    Dose,
+    Person,
+    SignState,
+    VaccineProduct,
+)
 from issuer.services import audit
 
 DEFAULT_VALIDITY = timedelta(days=365)  # Vietnam: a certificate is valid 12 months
@@ -187,26 +194,60 @@ def record_signing(
         )
 
 
+class Claimed(NamedTuple):
+    """A dose to sign, with whom it names: what a certificate needs, as a plain row."""
+
+    id: int
+    product_code: str
+    dose_number: int
+    given_on: date
+    family_name: str
+    given_name: str
+    family_name_t: str
+    given_name_t: str
+    date_of_birth: str
+
+    @classmethod
+    def of(cls, dose: Dose) -> Claimed:
+        """The fields of a stored dose and its person."""
+        p = dose.person
+        return cls(
+            dose.id,
+            dose.product_code,
+            dose.dose_number,
+            dose.given_on,
+            p.family_name,
+            p.given_name,
+            p.family_name_t,
+            p.given_name_t,
+            p.date_of_birth,
+        )
+
+
 def sign_batch(
-    session: Session, doses: Sequence[Dose], signer: Signer, now: datetime, actor: str
-) -> list[Certificate]:
+    session: Session, doses: Sequence[Claimed], signer: Signer, now: datetime, actor: str
+) -> list[SignedCertificate]:
     """Sign `doses` (already claimed) and mark them signed, in the caller's transaction.
 
     A dose whose data cannot make a valid certificate is set back to WAITING (`try_sign`).
+    Plain rows and Core statements: a batch is a thousand doses, and ORM objects for each
+    would cost more than the signing.
     """
     primary = {
         code: session.get_one(VaccineProduct, code).primary_doses
         for code in {d.product_code for d in doses}
     }
-    certificates, signed, refused = [], [], {}
+    certificates, rows, signed, refused = [], [], [], {}
     for dose in doses:
-        certificate, refusal = try_sign(dose, dose.person, primary[dose.product_code], signer, now)
+        certificate, refusal = try_sign(dose, dose, primary[dose.product_code], signer, now)
         if certificate is not None:
-            certificates.append(Certificate(dose=dose, **certificate._asdict()))
+            certificates.append(certificate)
+            rows.append(certificate._asdict() | {"dose_id": dose.id})
             signed.append(dose.id)
         else:
             refused[dose.id] = refusal or ""
-    session.add_all(certificates)
+    if rows:
+        session.execute(insert(_CERTIFICATES), rows)
     for state, ids in ((SignState.SIGNED, signed), (SignState.WAITING, list(refused))):
         if ids:
             session.execute(update(Dose).where(Dose.id.in_(ids)).values(sign_state=state))
@@ -214,20 +255,27 @@ def sign_batch(
     return certificates
 
 
-def claim(session: Session, batch_size: int, facility_id: int | None = None) -> list[Dose]:
+_CERTIFICATES, _DOSES = cast(Table, Certificate.__table__), cast(Table, Dose.__table__)
+_PERSONS = cast(Table, Person.__table__)
+
+
+def claim(session: Session, batch_size: int, facility_id: int | None = None) -> list[Claimed]:
     """Lock up to `batch_size` PENDING doses that no other worker holds."""
     query = (
-        select(Dose)
-        .where(Dose.sign_state == SignState.PENDING)
-        .order_by(Dose.id)
+        select(
+            *(_DOSES.c[name] for name in Claimed._fields[:4]),
+            *(_PERSONS.c[name] for name in Claimed._fields[4:]),
+        )
+        .join(_PERSONS, _PERSONS.c.id == _DOSES.c.person_id)
+        .where(_DOSES.c.sign_state == SignState.PENDING)
+        .order_by(_DOSES.c.id)
         .limit(batch_size)
-        .options(selectinload(Dose.person))
     )
     if facility_id is not None:
-        query = query.where(Dose.facility_id == facility_id)
+        query = query.where(_DOSES.c.facility_id == facility_id)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Dose)
-    return list(session.scalars(query))
+        query = query.with_for_update(skip_locked=True, of=_DOSES)
+    return [Claimed._make(row) for row in session.connection().execute(query)]
 
 
 def sign_pending(
@@ -261,13 +309,13 @@ def sign_pending(
 
 def sign_now(
     session: Session, doses: Sequence[Dose], source: SignerSource, now: datetime, actor: str
-) -> list[Certificate]:
+) -> list[SignedCertificate]:
     """Sign the PENDING ones of `doses` at once, when a DSC is active (a correction's re-issue).
 
     Returns:
         The new certificates; none when no DSC may sign now (the doses stay in the backlog).
     """
-    pending = [d for d in doses if d.sign_state == SignState.PENDING]
+    pending = [Claimed.of(d) for d in doses if d.sign_state == SignState.PENDING]
     signer = source.signer(now + DEFAULT_VALIDITY) if pending else None
     return sign_batch(session, pending, signer, now, actor) if signer else []
 
