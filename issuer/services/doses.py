@@ -208,10 +208,10 @@ def record_and_commit(
         with factory() as session, session.begin():
             return record_dose(session, actor, data, now, source)
     except (IntegrityError, psycopg.errors.UniqueViolation):
-        with factory() as session:
+        with factory() as session, session.begin():
             if find_by_idempotency_key(session, data.idempotency_key) is None:
-                raise
-        with factory() as session, session.begin():  # the winner: same dose, or a reused key
+                raise  # another unique column: not a race on the key
+            # the winner's dose is there: replayed, or refused as a reused key
             return record_dose(session, actor, data, now, source)
 
 
