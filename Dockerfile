@@ -1,5 +1,7 @@
 # The issuer service image (ARCHITECTURE §8): gunicorn workers, PostgreSQL via VAXPASS_DATABASE_URL,
 # keys and published trust lists under the /data volume (or DSC keys in an HSM via PKCS#11).
+# Give it VAXPASS_DSC_PASSPHRASE_FILE (a mounted secret) and no other passphrase: it never needs
+# the CSCA's or the trust-list signer's (README, Running the signing PKI).
 # Not built in this project's CI: its machines run no Docker engine.
 FROM python:3.11-slim-bookworm
 

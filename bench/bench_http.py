@@ -85,7 +85,8 @@ def run(history: int) -> None:
                 **os.environ,
                 "VAXPASS_DATABASE_URL": url,
                 "VAXPASS_DATA": str(Path(tmp) / "data"),
-                "VAXPASS_KEY_PASSPHRASE": "bench",
+                "VAXPASS_CSCA_PASSPHRASE": "bench csca",
+                "VAXPASS_DSC_PASSPHRASE": "bench dsc",
             }
             for args in (
                 ["keys", "init-csca"],

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from keys.files import make_private_directory
 
 DEFAULT_URL = "sqlite:///data/vaxpass.db"
 
@@ -19,12 +22,11 @@ DEFAULT_URL = "sqlite:///data/vaxpass.db"
 def make_engine(url: str) -> Engine:
     """An engine for `url` (``sqlite:///…`` or ``postgresql+psycopg://…``).
 
-    SQLite gets WAL, foreign keys and a busy timeout so that a few writers can share it.
+    SQLite gets WAL, foreign keys and a busy timeout so that a few writers can share it; a new
+    database file is created 0600 in a directory created 0700 (`create_private_sqlite_file`).
     """
     if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        create_private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -40,6 +42,23 @@ def make_engine(url: str) -> Engine:
     # connections and the API answers 503 DATABASE_UNAVAILABLE (the dose path reads again on a
     # fresh connection itself). Recycled after 30 min, before idle timeouts on the way cut them.
     return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+
+
+def create_private_sqlite_file(url: str) -> None:
+    """Create the file of the SQLite database at `url`, if missing, readable by its owner only.
+
+    Its missing directories are created 0700 and the file 0600 before SQLite opens it (SQLite
+    would make it 0644 under the usual umask, and gives its -wal and -shm files the database
+    file's mode). Existing files and directories keep their modes; in-memory and ``file:``
+    URI databases are left to SQLite.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    make_private_directory(path.parent)
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -64,6 +83,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at `url` to `revision` (the same migrations on SQLite and PostgreSQL)."""
+    if url.startswith("sqlite"):
+        create_private_sqlite_file(url)  # Alembic opens its own engine
     command.upgrade(alembic_config(url), revision)
 
 

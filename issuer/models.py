@@ -6,7 +6,6 @@ The same models run on SQLite (the embedded default) and PostgreSQL (production,
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -22,54 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from issuer.domain import CertificateStatus, SignState, VerificationStatus
+
 
 class Base(DeclarativeBase):
     """The declarative base of every registry table."""
-
-
-class VerificationStatus(StrEnum):
-    """Identity verification against the resident registry (letters 003 and 004)."""
-
-    UNVERIFIED = "unverified"
-    VERIFIED = "verified"
-    MISMATCH = "mismatch"
-    NOT_FOUND = "not_found"
-
-
-class Role(StrEnum):
-    """What a staff account may do."""
-
-    SITE_STAFF = "site_staff"  # their facility only
-    FACILITY_ADMIN = "facility_admin"
-    PROVINCIAL_ADMIN = "provincial_admin"  # their province
-    NATIONAL_ADMIN = "national_admin"  # keys and trust list
-    AUDITOR = "auditor"  # read-only
-
-
-class ScreeningOutcome(StrEnum):
-    """The pre-vaccination screening result (khám sàng lọc)."""
-
-    ELIGIBLE = "eligible"
-    PRECAUTION = "precaution"  # vaccinate with precaution, at a hospital-grade site
-    POSTPONE = "postpone"
-    CONTRAINDICATED = "contraindicated"
-    REFER = "refer"  # refer to hospital
-
-
-class SignState(StrEnum):
-    """Where a dose stands on its way to a certificate."""
-
-    WAITING = "waiting"  # not signable yet: identity unverified, or no active DSC
-    PENDING = "pending"  # signable: in the backlog
-    SIGNED = "signed"
-
-
-class CertificateStatus(StrEnum):
-    """A certificate's standing."""
-
-    VALID = "valid"
-    SUPERSEDED = "superseded"  # re-issued after a correction; its UVCI is revoked
-    REVOKED = "revoked"
 
 
 class Person(Base):
@@ -90,6 +46,8 @@ class Person(Base):
     sex: Mapped[str] = mapped_column(String(10))
     nationality: Mapped[str] = mapped_column(String(2), default="VN")
     commune_code: Mapped[str | None] = mapped_column(String(10))
+    # the province that owns the record: of the commune, else of the site that registered it
+    province_code: Mapped[str | None] = mapped_column(String(2), index=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     verification: Mapped[str] = mapped_column(String(12), default=VerificationStatus.UNVERIFIED)
     mismatched_fields: Mapped[list[str] | None] = mapped_column(JSON)
@@ -97,6 +55,24 @@ class Person(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     doses: Mapped[list[Dose]] = relationship(back_populates="person", order_by="Dose.dose_number")
+
+
+class CheckIn(Base):
+    """A person presenting at a site: what lets the site act for them (`issuer.services.scope`).
+
+    `identity_matched` says whether the identity presented (the CCCD QR, or what staff typed)
+    agreed with the registered one; only a matching check-in opens the full record to the site.
+    """
+
+    __tablename__ = "check_ins"
+    __table_args__ = (Index("ix_check_ins_person_facility", "person_id", "facility_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    identity_matched: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Facility(Base):
@@ -142,16 +118,6 @@ class Team(Base):
     members: Mapped[list[TeamMember]] = relationship(cascade="all, delete-orphan")
 
 
-class TeamRole(StrEnum):
-    """What a member does in the team."""
-
-    LEAD = "lead"  # trưởng ê kíp
-    SCREENING = "screening"  # khám sàng lọc
-    VACCINATOR = "vaccinator"  # tiêm
-    DATA_ENTRY = "data_entry"  # nhập liệu
-    OBSERVATION = "observation"  # theo dõi sau tiêm
-
-
 class TeamMember(Base):
     """A staff account's role in a team."""
 
@@ -171,9 +137,28 @@ class ApiToken(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
     staff: Mapped[Staff] = relationship()
+
+
+class LoginFailure(Base):
+    """A failed login, kept for the throttle's window (`issuer.services.auth`), then purged.
+
+    The address is the client's as the server saw it; the username is what was typed (it may
+    name no account). No password, right or wrong, is ever stored.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_username", "username", "at"),
+        Index("ix_login_failures_address", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(45))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class VaccineProduct(Base):
@@ -238,6 +223,8 @@ class Dose(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     probable_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("doses.id"))
     sign_state: Mapped[str] = mapped_column(String(10), default=SignState.WAITING)
+    # why a WAITING dose of a verified person could not be signed (e.g. a name with no MRZ form)
+    sign_refusal: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     person: Mapped[Person] = relationship(back_populates="doses")
@@ -274,6 +261,10 @@ class Certificate(Base):
     hc1: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(12), default=CertificateStatus.VALID)
     superseded_by: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+    # set when the status leaves VALID (superseded by a correction, or revoked)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_by: Mapped[str | None] = mapped_column(String(60))
+    revocation_reason: Mapped[str | None] = mapped_column(String(200))
 
     dose: Mapped[Dose] = relationship()
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from hcert import valuesets
 from issuer import admin_units
-from issuer.models import Facility, Lot, Role, Staff, VaccineProduct
+from issuer.domain import Role
+from issuer.models import Facility, Lot, Staff, VaccineProduct
 from issuer.passwords import hash_password
 
 

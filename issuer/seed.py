@@ -16,16 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from issuer import admin_units
-from issuer.models import Facility, Role, ScreeningOutcome, VerificationStatus
+from issuer.domain import Role, ScreeningOutcome, VerificationStatus
+from issuer.models import Facility
 from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
 from issuer.services.doses import DoseData, record_dose
-from issuer.services.registry import (
-    Actor,
-    PersonData,
-    check_in,
-    record_screening,
-    set_verification,
-)
+from issuer.services.persons import PersonData, check_in, set_verification
+from issuer.services.registry import record_screening
+from issuer.services.scope import Actor
 
 FAMILY = [
     "Nguyễn",
@@ -214,7 +211,7 @@ def seed_demo(
                 rng.choice(GIVEN_MALE if male else GIVEN_FEMALE),
             ]
         )
-        person, _ = check_in(
+        person = check_in(
             session,
             nurse_actor,
             PersonData(
@@ -227,7 +224,7 @@ def seed_demo(
                 phone=f"09{rng.randrange(10**8):08d}",
             ),
             now,
-        )
+        ).person
         if rng.random() < 0.9:
             set_verification(
                 session, admin_actor, person.id, VerificationStatus.VERIFIED, None, now

@@ -14,6 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from keys.files import make_private_directory
+
 GENESIS = "0" * 64
 
 
@@ -87,7 +89,7 @@ class FileAuditLog:
 
     def append(self, entry: AuditEntry) -> None:
         """Record one operation (fsync'd)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_directory(self.path.parent)
         line = json.dumps(_line(entry, self._last_hash()), ensure_ascii=False) + "\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:

@@ -1,4 +1,4 @@
-"""Private keys and certificates on disk: encrypted PKCS#8 (AES-256), mode 0600."""
+"""Private keys and certificates on disk: encrypted PKCS#8 (AES-256, PBKDF2), mode 0600."""
 
 from __future__ import annotations
 
@@ -11,23 +11,37 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from hcert.cose import KeySigner, PrivateKey
 from hcert.x509 import kid_of
+from keys.pkcs8 import encrypt_private_key
 
 
 def write_private_key(path: Path, key: PrivateKey, passphrase: bytes) -> None:
-    """Write `key` as PKCS#8 encrypted with `passphrase` (AES-256-CBC, PBKDF2), mode 0600."""
-    if not passphrase:
-        raise ValueError("refusing to write a private key without a passphrase")
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(passphrase),
-    )
-    write_secret(path, pem)
+    """Write `key` as PKCS#8 encrypted with `passphrase`, mode 0600.
+
+    PBES2: PBKDF2-HMAC-SHA256 at `keys.pkcs8.KDF_ROUNDS` iterations, AES-256-CBC.
+
+    Raises:
+        ValueError: `passphrase` is empty.
+    """
+    write_secret(path, encrypt_private_key(key, passphrase))
+
+
+def make_private_directory(path: Path) -> None:
+    """Create `path` and each missing parent with mode 0700 (existing ones are left as they are).
+
+    ``Path.mkdir(parents=True, mode=…)`` would give the parents the default mode: the data
+    directory above ``keys/`` would then be listable by anyone.
+    """
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
 
 
 def write_secret(path: Path, data: bytes) -> None:
     """Create `path` (and its parents, mode 0700) readable by its owner only, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_directory(path.parent)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:

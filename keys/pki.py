@@ -1,8 +1,10 @@
 """The signing PKI as administrators run it: create, rotate, revoke, and sign only when allowed.
 
 `Pki` ties the key stores (private keys), the registry (records), the audit log and a clock
-together. The CSCA and the trust-list signer keep their keys in `ca_store` (encrypted files by
-default); DSCs in `dsc_store`, which may be an HSM (`keys.pkcs11`).
+together. The CSCA keeps its keys in `ca_store`, the trust-list signer in `trust_list_store`
+(encrypted files by default, each class under its own passphrase: `keys.passphrases`); DSCs in
+`dsc_store`, which may be an HSM (`keys.pkcs11`). A store's passphrase is asked for when one of
+its keys is first used, so the issuer service, which only signs with DSCs, never needs the CSCA's.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ from keys.lifecycle import (
     check_can_sign,
     state_at,
 )
+from keys.pkcs8 import KDF_ROUNDS
 from keys.registry import Registry, RegistryError
-from keys.store import KeyStore
+from keys.store import FileKeyStore, KeyStore, KeyStoreError
 
 ALL_TYPES = frozenset(CertType)
 
@@ -55,13 +58,15 @@ class Pki:
 
     Attributes:
         registry: the key records.
-        ca_store: private keys of the CSCA and the trust-list signer.
+        ca_store: private keys of the CSCA (and of the trust-list signer, when
+            `trust_list_store` is None).
         dsc_store: private keys of the DSCs (may be an HSM).
         audit: where every key operation is recorded.
         clock: the time.
         policy: lead time, usage period, validities.
         country: our country code.
         actor: who operates (recorded in the audit log).
+        trust_list_store: private keys of the trust-list signer (None: `ca_store`).
     """
 
     registry: Registry
@@ -72,6 +77,21 @@ class Pki:
     policy: Policy = field(default_factory=Policy)
     country: str = "VN"
     actor: str = field(default_factory=current_actor)
+    trust_list_store: KeyStore | None = None
+
+    def store_for(self, record: KeyRecord) -> KeyStore:
+        """The store that holds the private key of `record`.
+
+        Raises:
+            KeyStoreError: it is a foreign DSC, whose private key we never hold.
+        """
+        if record.role is Role.CSCA:
+            return self.ca_store
+        if record.role is Role.TRUST_LIST_SIGNER:
+            return self.trust_list_store or self.ca_store
+        if record.role is Role.DSC:
+            return self.dsc_store
+        raise KeyStoreError(f"{record.name} is a {record.role}: we hold no private key for it")
 
     # -- the CSCA and the trust-list signer --------------------------------------------------
 
@@ -125,7 +145,8 @@ class Pki:
     def create_trust_list_signer(self, name: str = "trust-list-signer") -> KeyRecord:
         """Create the key that signs trust lists, certified by the CSCA."""
         issuer = self._issuer()
-        public_key = self.ca_store.generate(name, "ES256")
+        store = self.trust_list_store or self.ca_store
+        public_key = store.generate(name, "ES256")
         certificate = issue_trust_list_signer(
             issuer,
             public_key,
@@ -134,9 +155,7 @@ class Pki:
             validity=self.policy.trust_list_signer_validity,
             country=self.country,
         )
-        record = self._record(
-            name, Role.TRUST_LIST_SIGNER, certificate, self.ca_store.backend, "ES256"
-        )
+        record = self._record(name, Role.TRUST_LIST_SIGNER, certificate, store.backend, "ES256")
         self.registry.add(record)
         self._log("create-trust-list-signer", record)
         return record
@@ -156,7 +175,7 @@ class Pki:
         if not signers:
             raise RegistryError("no trust-list signer: run `vaxpass keys create-trust-list-signer`")
         record = signers[-1]
-        return self.ca_store.signer(record.name, record.kid), [record.certificate]
+        return self.store_for(record).signer(record.name, record.kid), [record.certificate]
 
     # -- document signers --------------------------------------------------------------------
 
@@ -240,6 +259,22 @@ class Pki:
         record = self.registry.get(name)
         check_can_sign(record, self.clock.now(), expires_at, cert_type)
         return self.dsc_store.signer(name, record.kid)
+
+    def reencrypt(self, name: str, old_passphrase: bytes | None = None) -> KeyRecord:
+        """Re-encrypt the key file of `name` under its class's passphrase and the current work
+        factor (`keys.pkcs8.KDF_ROUNDS`); `old_passphrase` opens it (None: that same passphrase).
+
+        Raises:
+            RegistryError: no such key.
+            KeyStoreError: the key is not in an encrypted file, or will not open.
+        """  # noqa: D205
+        record = self.registry.get(name)
+        store = self.store_for(record)
+        if not isinstance(store, FileKeyStore) or record.backend != store.backend:
+            raise KeyStoreError(f"{name} is not in an encrypted file ({record.backend})")
+        store.reencrypt(name, old_passphrase)
+        self._log("re-encrypt", record, {"kdf": f"PBKDF2-HMAC-SHA256, {KDF_ROUNDS} rounds"})
+        return record
 
     def active_dsc(self) -> KeyRecord | None:
         """The DSC that signs now: the most recently activated ACTIVE one, if any."""

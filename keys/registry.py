@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from hcert.certtype import CertType
+from keys.files import make_private_directory
 from keys.lifecycle import KeyRecord, Role
 
 
@@ -109,7 +110,7 @@ class FileRegistry(MemoryRegistry):
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_directory(self.path.parent)
         with open(self.path.with_suffix(".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             self._load()  # another process may have changed it

@@ -7,17 +7,14 @@ read back is the backend's business. The encrypted-file store is the default; th
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from hcert.cose import KeySigner, PrivateKey, PublicKey, Signer
 from keys.certificates import new_private_key
 from keys.files import read_private_key, write_private_key
-
-PASSPHRASE_ENV = "VAXPASS_KEY_PASSPHRASE"
-PASSPHRASE_FILE_ENV = "VAXPASS_KEY_PASSPHRASE_FILE"
 
 
 class KeyStoreError(Exception):
@@ -58,31 +55,26 @@ class KeyStore(Protocol):
         ...
 
 
-def passphrase_from_environment(default_file: Path | None = None) -> bytes:
-    """The key passphrase: `VAXPASS_KEY_PASSPHRASE`, else the file `VAXPASS_KEY_PASSPHRASE_FILE`
-    names, else `default_file`.
-
-    Raises:
-        KeyStoreError: none of them gives a non-empty passphrase.
-    """  # noqa: D205
-    if value := os.environb.get(PASSPHRASE_ENV.encode()):
-        return value
-    path_text = os.environ.get(PASSPHRASE_FILE_ENV)
-    path = Path(path_text) if path_text else default_file
-    if path is not None and path.is_file() and (value := path.read_bytes().strip()):
-        return value
-    raise KeyStoreError(
-        f"no key passphrase: set {PASSPHRASE_ENV} or {PASSPHRASE_FILE_ENV} (a file, mode 0600)"
-    )
-
-
 @dataclass
 class FileKeyStore:
-    """Encrypted PKCS#8 files (AES-256-CBC, PBKDF2), one per key, mode 0600, in `directory`."""
+    """Encrypted PKCS#8 files (AES-256-CBC, PBKDF2), one per key, mode 0600, in `directory`.
+
+    Attributes:
+        directory: where the files are.
+        passphrase: the passphrase of every key in this store, or a function that finds it,
+            called on first use (so that a command asks only for the passphrases it needs;
+            see `keys.passphrases`).
+        backend: ``"file"``.
+    """
 
     directory: Path
-    passphrase: bytes
+    passphrase: bytes | Callable[[], bytes] = field(repr=False)
     backend: str = "file"
+
+    def _passphrase(self) -> bytes:
+        if callable(self.passphrase):
+            self.passphrase = self.passphrase()
+        return self.passphrase
 
     def _path(self, name: str) -> Path:
         if not name or "/" in name or name.startswith("."):
@@ -94,21 +86,40 @@ class FileKeyStore:
         path = self._path(name)
         if path.exists():
             raise KeyStoreError(f"a key named {name!r} exists already")
+        passphrase = self._passphrase()  # before the work: no passphrase, no key
         key = new_private_key(algorithm)
-        write_private_key(path, key, self.passphrase)
+        write_private_key(path, key, passphrase)
         return key.public_key()
 
     def private_key(self, name: str) -> PrivateKey:
         """Decrypt and return the key (see `KeyStore.private_key`)."""
+        return self._read(name, self._passphrase())
+
+    def _read(self, name: str, passphrase: bytes) -> PrivateKey:
         path = self._path(name)
         if not path.exists():
             raise KeyStoreError(f"no key named {name!r} in {self.directory}")
         try:
-            return read_private_key(path, self.passphrase)
+            return read_private_key(path, passphrase)
         except (ValueError, TypeError) as e:
             raise KeyStoreError(
                 f"cannot unlock {path.name}: wrong passphrase or damaged file"
             ) from e
+
+    def reencrypt(self, name: str, old_passphrase: bytes | None = None) -> None:
+        """Write the key `name` again under this store's passphrase and the current work factor.
+
+        Args:
+            name: the key.
+            old_passphrase: what opens it now (None: this store's own passphrase, so that only
+                the work factor changes).
+
+        Raises:
+            KeyStoreError: no such key, or `old_passphrase` does not open it.
+        """
+        passphrase = self._passphrase()
+        key = self._read(name, old_passphrase or passphrase)
+        write_private_key(self._path(name), key, passphrase)  # atomic: os.replace
 
     def signer(self, name: str, kid: bytes) -> Signer:
         """A signer holding the decrypted key in memory (see `KeyStore.signer`)."""
@@ -117,6 +128,50 @@ class FileKeyStore:
     def delete(self, name: str) -> None:
         """Remove the key file (see `KeyStore.delete`)."""
         self._path(name).unlink(missing_ok=True)
+
+
+@dataclass(slots=True)
+class UnavailableKeyStore:
+    """A store that holds no key and says why: e.g. the CA keys, seen from the issuer service.
+
+    Attributes:
+        reason: the refusal, as every operation raises it.
+    """
+
+    reason: str
+    backend: str = "none"
+
+    def generate(self, name: str, algorithm: str) -> PublicKey:
+        """Refuse (see `KeyStore.generate`).
+
+        Raises:
+            KeyStoreError: always.
+        """
+        raise KeyStoreError(f"cannot create {name!r}: {self.reason}")
+
+    def signer(self, name: str, kid: bytes) -> Signer:
+        """Refuse (see `KeyStore.signer`).
+
+        Raises:
+            KeyStoreError: always.
+        """
+        raise KeyStoreError(f"cannot sign with {name!r}: {self.reason}")
+
+    def private_key(self, name: str) -> PrivateKey:
+        """Refuse (see `KeyStore.private_key`).
+
+        Raises:
+            KeyStoreError: always.
+        """
+        raise KeyStoreError(f"cannot open {name!r}: {self.reason}")
+
+    def delete(self, name: str) -> None:
+        """Refuse (see `KeyStore.delete`).
+
+        Raises:
+            KeyStoreError: always.
+        """
+        raise KeyStoreError(f"cannot delete {name!r}: {self.reason}")
 
 
 class MemoryKeyStore:
@@ -155,5 +210,5 @@ __all__ = [
     "KeyStore",
     "KeyStoreError",
     "MemoryKeyStore",
-    "passphrase_from_environment",
+    "UnavailableKeyStore",
 ]

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from issuer.models import Dose, Person, Role, Screening, SignState
+from issuer.domain import Role, SignState
+from issuer.models import Dose, Person, Screening
 from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
 
 PRODUCT = "EU/1/20/1528"

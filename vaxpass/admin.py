@@ -4,7 +4,9 @@ Everything lives under the data directory (``VAXPASS_DATA``, default ``data``)::
 
     keys/registry.json        every key's record (no private keys)
     keys/audit.log            the hash-chained log of key operations
-    keys/<name>.key.pem       encrypted private keys (file backend), mode 0600
+    keys/<name>.key.pem       encrypted private keys (file backend), mode 0600, each under its
+                              class's passphrase (CSCA, trust-list signer, DSC: keys.passphrases)
+    keys/dev-passphrases/     development only (`vaxpass demo`, `keys init-csca --dev`)
     keys/csca.pem             the CSCA certificate to pin in verifiers
     trust-list/revoked-uvcis.json, trust-list/cross-certificates/*.der
     publish/                  the published trust lists (serve it with any static web server)
@@ -28,7 +30,9 @@ if TYPE_CHECKING:  # imported lazily at run time: a checkpoint has no use for th
     from cryptography import x509
 
     from hcert.certtype import CertType
+    from keys.passphrases import KeyClass
     from keys.pki import Pki
+    from keys.store import FileKeyStore
     from trust_list.service import TrustListService
 
 DATA_OPTION = click.option(
@@ -114,28 +118,47 @@ def admin_errors() -> Iterator[None]:
 
 
 def open_pki(data_dir: Path, *, hsm: bool = False, lead_time_hours: float = 48.0) -> Pki:
-    """The PKI over the data directory (file key store; DSCs in the HSM when `hsm`)."""
+    """The PKI over the data directory (file key stores; DSCs in the HSM when `hsm`).
+
+    Each class of key (CSCA, trust-list signer, DSC) has its own passphrase, looked up when a
+    key of that class is first used (`keys.passphrases.passphrase_for`); the deprecated shared
+    ``VAXPASS_KEY_PASSPHRASE`` is still accepted here, with a warning.
+    """
     from hcert.clock import SystemClock
     from keys.audit import FileAuditLog
     from keys.lifecycle import Policy
+    from keys.passphrases import KeyClass
     from keys.pki import Pki
     from keys.registry import FileRegistry
-    from keys.store import FileKeyStore, KeyStore, passphrase_from_environment
+    from keys.store import KeyStore
 
     paths = Paths(data_dir)
-    file_store = FileKeyStore(paths.keys, passphrase_from_environment(paths.keys / "passphrase"))
-    dsc_store: KeyStore = file_store
+    dsc_store: KeyStore = file_key_store(paths, KeyClass.DSC)
     if hsm:
         from keys.pkcs11 import Pkcs11KeyStore
 
         dsc_store = Pkcs11KeyStore.from_environment()
     return Pki(
         registry=FileRegistry(paths.keys / "registry.json"),
-        ca_store=file_store,
+        ca_store=file_key_store(paths, KeyClass.CSCA),
+        trust_list_store=file_key_store(paths, KeyClass.TRUST_LIST),
         dsc_store=dsc_store,
         audit=FileAuditLog(paths.keys / "audit.log"),
         clock=SystemClock(),
         policy=Policy(lead_time=timedelta(hours=lead_time_hours)),
+    )
+
+
+def file_key_store(paths: Paths, key_class: KeyClass) -> FileKeyStore:
+    """The encrypted files of one key class, unlocked by that class's passphrase (asked lazily)."""
+    from keys.passphrases import passphrase_for
+    from keys.store import FileKeyStore
+
+    def warn(message: str) -> None:
+        click.echo(f"vaxpass: warning: {message}", err=True)
+
+    return FileKeyStore(
+        paths.keys, lambda: passphrase_for(key_class, paths.keys, allow_shared=True, warn=warn)
     )
 
 
@@ -147,22 +170,36 @@ def pki_for_key(data_dir: Path, name: str) -> Pki:
     return open_pki(data_dir, hsm=record.backend == "pkcs11")
 
 
-def ensure_dev_passphrase(paths: Paths) -> None:
-    """Development convenience: a generated passphrase file when none is configured."""
-    import secrets
+def ensure_dev_passphrases(paths: Paths) -> None:
+    """Development only: passphrase files beside the keys, and a loud warning on stderr.
 
-    from keys.files import write_secret
-    from keys.store import KeyStoreError, passphrase_from_environment
+    For a new PKI, a random passphrase per key class the environment leaves unset; for one
+    made by an earlier version, its shared ``keys/passphrase`` is moved into those files.
+    Never called unless asked for (`vaxpass demo`, `vaxpass keys init-csca --dev`).
+    """
+    from keys.lifecycle import Role
+    from keys.passphrases import LEGACY_DEV_FILE, create_dev_passphrases
+    from keys.registry import FileRegistry
 
-    try:
-        passphrase_from_environment(paths.keys / "passphrase")
-    except KeyStoreError:
-        write_secret(paths.keys / "passphrase", secrets.token_urlsafe(32).encode())
-        click.echo(
-            f"warning: no VAXPASS_KEY_PASSPHRASE; generated {paths.keys / 'passphrase'} (0600). "
-            "Fine for development; in production set the variable or use an HSM.",
-            err=True,
-        )
+    legacy = paths.keys / LEGACY_DEV_FILE
+    is_new = not any(r.role is Role.CSCA for r in FileRegistry(paths.keys / "registry.json").all())
+    if not is_new and not legacy.is_file():
+        return
+    moved = legacy.is_file()
+    written = create_dev_passphrases(paths.keys)
+    if not written:
+        return
+    what = f"moved {legacy} into" if moved else "generated"
+    click.secho(
+        f"vaxpass: WARNING: DEVELOPMENT PASSPHRASES, NOT FOR PRODUCTION: {what} "
+        + ", ".join(str(p) for p in written)
+        + f" (0600), beside the keys they unlock: whoever reads {paths.keys} can use every "
+        "key. In production set VAXPASS_CSCA_PASSPHRASE, VAXPASS_TRUST_LIST_PASSPHRASE and "
+        "VAXPASS_DSC_PASSPHRASE (or their _FILE variants), one secret each, or use an HSM.",
+        err=True,
+        fg="red",
+        bold=True,
+    )
 
 
 # -- vaxpass keys -------------------------------------------------------------------------------
@@ -177,14 +214,31 @@ def keys_group() -> None:
 @DATA_OPTION
 @click.option("--name", default="csca", show_default=True)
 @click.option("--common-name", default="Viet Nam CSCA", show_default=True)
-def init_csca(data_dir: Path, name: str, common_name: str) -> None:
-    """Create the country signing CA (once) and the certificate verifiers pin."""
+@click.option(
+    "--dev",
+    is_flag=True,
+    help="Development only: generate a passphrase file per key class beside the keys "
+    "(DATA/keys/dev-passphrases/) for those not set in the environment.",
+)
+def init_csca(data_dir: Path, name: str, common_name: str, dev: bool) -> None:
+    """Create the country signing CA (once) and the certificate verifiers pin.
+
+    Its key is encrypted under VAXPASS_CSCA_PASSPHRASE (or the file VAXPASS_CSCA_PASSPHRASE_FILE
+    names); without it (or the deprecated shared VAXPASS_KEY_PASSPHRASE) the command refuses,
+    unless --dev asks for development passphrase files.
+    """
     from cryptography.hazmat.primitives.serialization import Encoding
 
+    from keys.passphrases import PassphraseMissing
+
     paths = Paths(data_dir)
-    ensure_dev_passphrase(paths)
+    if dev:
+        ensure_dev_passphrases(paths)
     with admin_errors():
-        record = open_pki(data_dir).init_csca(name, common_name)
+        try:
+            record = open_pki(data_dir).init_csca(name, common_name)
+        except PassphraseMissing as e:
+            fail(f"{e}; for a throw-away development PKI only, --dev generates passphrase files")
     from cryptography import x509
 
     paths.csca_pem.write_bytes(
@@ -341,6 +395,50 @@ def audit_verify(data_dir: Path) -> None:
         click.echo(f"{path}: BROKEN at line {broken + 1} of {len(lines)}")
         sys.exit(1)
     click.echo(f"{path}: {len(lines)} entries, chain unbroken")
+
+
+@keys_group.command("re-encrypt")
+@DATA_OPTION
+@click.argument("name")
+@click.option(
+    "--old-passphrase-env",
+    metavar="VAR",
+    help="Variable holding the passphrase the key opens with now (e.g. VAXPASS_KEY_PASSPHRASE).",
+)
+@click.option(
+    "--old-passphrase-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File holding the passphrase the key opens with now.",
+)
+def reencrypt(
+    data_dir: Path, name: str, old_passphrase_env: str | None, old_passphrase_file: Path | None
+) -> None:
+    """Write key NAME again under its class's passphrase and the current work factor.
+
+    The class's passphrase is VAXPASS_CSCA_PASSPHRASE, VAXPASS_TRUST_LIST_PASSPHRASE or
+    VAXPASS_DSC_PASSPHRASE (or the _FILE variant): to give each class its own passphrase after
+    one shared VAXPASS_KEY_PASSPHRASE, or (without --old-…) to upgrade a file written with
+    fewer PBKDF2 rounds under the same passphrase.
+    """
+    import os
+
+    from keys.pkcs8 import KDF_ROUNDS
+
+    if old_passphrase_env and old_passphrase_file:
+        fail("give --old-passphrase-env or --old-passphrase-file, not both")
+    old: bytes | None = None
+    if old_passphrase_file is not None:
+        old = old_passphrase_file.read_bytes().strip()
+    elif old_passphrase_env:
+        old = os.environb.get(old_passphrase_env.encode())
+    if (old_passphrase_env or old_passphrase_file) and not old:
+        fail(f"the old passphrase ({old_passphrase_env or old_passphrase_file}) is empty")
+    with admin_errors():
+        record = pki_for_key(data_dir, name).reencrypt(name, old)
+    click.echo(
+        f"re-encrypted {name} ({record.role.value}): PBKDF2-HMAC-SHA256, {KDF_ROUNDS} rounds, "
+        "AES-256-CBC"
+    )
 
 
 # -- vaxpass trust-list ------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """`vaxpass demo` (what `make run` shows until the issuer service exists).
 
 Creates a development PKI under the data directory on first run (a CSCA, a trust-list signer
-and one DSC; private keys encrypted at rest), publishes a signed trust list, signs a vaccination
+and one DSC; private keys encrypted at rest, under development passphrases generated beside
+them unless the environment sets them), publishes a signed trust list, signs a vaccination
 certificate for a demo citizen, draws its QR code, reads it back from the pixels and verifies it
 offline against the published list with only the CSCA pinned, then shows that a forged copy is
 refused.
@@ -25,7 +26,7 @@ from hcert.qrcode import render_png
 from hcert.uvci import new_uvci
 from keys.lifecycle import Role
 from keys.pki import Pki
-from vaxpass.admin import Paths, ensure_dev_passphrase, open_pki, trust_list_service
+from vaxpass.admin import Paths, ensure_dev_passphrases, open_pki, trust_list_service
 from verifier.qr import decode_qr_image
 from verifier.report import verdict_line
 from verifier.signed_store import SignedTrustStore
@@ -37,10 +38,12 @@ DEV_DSC = "dsc-dev"
 def ensure_dev_pki(data_dir: Path) -> Pki:
     """The development PKI: a CSCA, a trust-list signer and one DSC, created on first run.
 
-    The DSC gets no lead time so that the demo can sign at once; real DSCs wait 48 hours.
+    The DSC gets no lead time so that the demo can sign at once; real DSCs wait 48 hours. Key
+    classes whose passphrase the environment does not give get generated development
+    passphrase files (`ensure_dev_passphrases`, announced on stderr).
     """
     paths = Paths(data_dir)
-    ensure_dev_passphrase(paths)
+    ensure_dev_passphrases(paths)
     pki = open_pki(data_dir, lead_time_hours=0)
     if not any(r.role is Role.CSCA for r in pki.registry.all()):
         record = pki.init_csca()

@@ -79,7 +79,8 @@ def sign_pending(database_url: str, data_dir: Path, batch: int) -> None:
     from sqlalchemy import func, select
 
     from issuer.db import make_engine, session_factory
-    from issuer.models import Dose, SignState
+    from issuer.domain import SignState
+    from issuer.models import Dose
     from issuer.services.audit import seal_all
     from issuer.services.signing import sign_pending as run
     from issuer.signer_source import PkiSignerSource
@@ -113,10 +114,10 @@ def reissue_signed_by(database_url: str, data_dir: Path, dsc_name: str) -> None:
     """
     _require_current_schema(database_url)
     from issuer.db import make_engine, session_factory, transaction
-    from issuer.models import Role
+    from issuer.domain import Role
     from issuer.services.audit import seal_all
     from issuer.services.corrections import reissue_signed_by as run
-    from issuer.services.registry import Actor
+    from issuer.services.scope import Actor
     from keys.pki import current_actor
     from keys.registry import FileRegistry, RegistryError
     from vaxpass.admin import Paths
@@ -172,11 +173,26 @@ def audit_verify(database_url: str) -> None:
 @click.option(
     "--workers", type=int, default=0, help="Run under gunicorn with this many workers (production)."
 )
-def serve(database_url: str, data_dir: Path, host: str, port: int, workers: int) -> None:
-    """Serve the issuer API (Flask's server for development; gunicorn with --workers)."""
+@click.option(
+    "--signing-every",
+    type=click.FloatRange(min=0),
+    default=20.0,
+    show_default=True,
+    help="Sweep the signing backlog this often, in seconds, in every process (0: never).",
+)
+def serve(
+    database_url: str, data_dir: Path, host: str, port: int, workers: int, signing_every: float
+) -> None:
+    """Serve the issuer API (Flask's server for development; gunicorn with --workers).
+
+    Every process also signs the backlog on its own (`--signing-every`), sharing it with the
+    others: a dose whose person is verified later, or that waited for a DSC, is signed within
+    a minute with no one running `vaxpass sign-pending`.
+    """
     _require_current_schema(database_url)
     os.environ["VAXPASS_DATABASE_URL"] = database_url
     os.environ["VAXPASS_DATA"] = str(data_dir)
+    os.environ["VAXPASS_SIGNING_LOOP_SECONDS"] = str(signing_every)
     if workers:
         os.execvp(
             sys.executable,

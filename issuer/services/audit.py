@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import secrets
 import threading
 import time
 from datetime import UTC, datetime
@@ -25,7 +27,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, event, func, insert, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.models import AuditRecord
@@ -65,6 +67,11 @@ WHERE audit_log.id = v.id
 """
 
 
+_log = logging.getLogger(__name__)
+_ENTITY_ID_MAX = 60  # the column's length
+_PATH_MAX = 200
+
+
 def _digest(prev: str, seq: int, row: AuditRecord | Row[Any]) -> str:
     body = json.dumps(
         [prev, seq, _utc(row.at), row.actor, row.action, row.entity, row.entity_id, row.details],
@@ -98,6 +105,37 @@ def record(
             "details": details,
         }
     )
+
+
+def record_read(session: Session, *, at: datetime, actor: str, entity: str, entity_id: int) -> None:
+    """Audit that `actor` read the personal data of one `entity` (who read whom, when)."""
+    record(session, at=at, actor=actor, action="read", entity=entity, entity_id=entity_id)
+
+
+def record_denial(
+    factory: sessionmaker[Session], *, at: datetime, actor: str, request: str, reason: str
+) -> None:
+    """Audit a refused request in a transaction of its own, committed even as the request fails.
+
+    It must never fail: whatever the request named (a path of any length) is cut to fit the
+    columns, and should the database refuse anyway, a log line with a reference (and nothing
+    of the request) says so instead of an error.
+    """
+    try:
+        with factory() as session, session.begin():
+            record(
+                session,
+                at=at,
+                actor=actor[:_ENTITY_ID_MAX],
+                action="denied",
+                entity="request",
+                entity_id=request[:_ENTITY_ID_MAX],
+                details={"request": request[:_PATH_MAX], "reason": reason[:_PATH_MAX]},
+            )
+    except SQLAlchemyError as e:
+        _log.error(
+            "audit entry for a denial not written (ref %s): %s", secrets.token_hex(4), type(e)
+        )
 
 
 @event.listens_for(Session, "before_commit")

@@ -9,37 +9,42 @@ corrected certificate is signed like any other (at once when a DSC is active).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hcert.icao import transliterate
-from issuer.models import (
-    Certificate,
-    CertificateStatus,
-    Dose,
-    Lot,
-    Person,
-    Role,
-    SignState,
-    VerificationStatus,
-)
-from issuer.services import audit
-from issuer.services.errors import ServiceError, forbidden, not_found
-from issuer.services.registry import Actor, check_facility_scope, split_name
+from issuer.domain import CertificateStatus, Role, SignState, VerificationStatus
+from issuer.models import Certificate, Dose, Lot, Person
+from issuer.services import audit, scope
+from issuer.services.errors import Invalid, IssuerCode, not_found
+from issuer.services.persons import split_name
+from issuer.services.registry import facility_ref
+from issuer.services.revocation import Revocations, end_validity
+from issuer.services.scope import Actor
+from issuer.services.signing import SignerSource, sign_now
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """What a correction did: the UVCIs it revoked and those signed anew at once."""
+
+    revoked: list[str]
+    reissued: list[str]
+
+
+def _reissue(
+    session: Session, actor: Actor, doses: list[Dose], source: SignerSource | None, now: datetime
+) -> list[str]:
+    if source is None:
+        return []
+    session.flush()
+    return [c.uvci for c in sign_now(session, doses, source, now, actor.username)]
+
 
 MRZ_NAME = re.compile(r"[A-Z<]{1,80}")  # DCC schema: fnt/gnt, ^[A-Z<]*$, at most 80
-CORRECTING_ROLES = {Role.FACILITY_ADMIN, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN}
-
-
-class Revocations(Protocol):
-    """Where revoked UVCIs go (the trust list's revocation list)."""
-
-    def add(self, uvci: str) -> bool:
-        """Add one; False when it was already there."""
-        ...
 
 
 def correct_person(
@@ -54,23 +59,25 @@ def correct_person(
     sex: str | None = None,
     family_name_t: str | None = None,
     given_name_t: str | None = None,
-) -> list[str]:
-    """Fix a person's identity data; return the UVCIs revoked because of it.
+    source: SignerSource | None = None,
+) -> Correction:
+    """Fix a person's identity data; their certificates are revoked, and signed anew at once
+    with a `source` whose DSC may sign.
 
     `family_name_t` and `given_name_t` are the name as printed in the machine-readable zone of
     the person's passport (ICAO 9303: A-Z and ``<``), entered by hand for a name that our
     transliteration cannot cover (a foreigner's name in another script) or renders otherwise
     than the passport. They take precedence over the transliteration of `full_name`.
-    """
-    if actor.role not in CORRECTING_ROLES:
-        raise forbidden("corrections are for facility, provincial and national admins")
+    """  # noqa: D205
     person = session.get(Person, person_id)
     if person is None:
         raise not_found("person", person_id)
+    scope.require_change_identity(session, actor, person)
     for name, value in (("family_name_t", family_name_t), ("given_name_t", given_name_t)):
         if value is not None and not MRZ_NAME.fullmatch(value):
-            raise ServiceError(
-                "FIELD_INVALID", f"{name}: expected 1-80 characters A-Z or <, as in the MRZ", 422
+            raise Invalid(
+                IssuerCode.FIELD_INVALID,
+                f"{name}: expected 1-80 characters A-Z or <, as in the MRZ",
             )
     changes = {
         k: v
@@ -84,9 +91,9 @@ def correct_person(
         if v is not None and getattr(person, k) != v
     }
     if not changes:
-        return []
+        return Correction([], [])
     if date_of_birth is not None and date_of_birth > now.date().isoformat():
-        raise ServiceError("DATE_INVALID", f"got {date_of_birth}, expected a past date", 422)
+        raise Invalid(IssuerCode.DATE_INVALID, f"got {date_of_birth}, expected a past date")
     family_t, given_t = person.family_name_t, person.given_name_t
     if "full_name" in changes:
         family, given = split_name(full_name or "")
@@ -94,11 +101,10 @@ def correct_person(
     family_t, given_t = family_name_t or family_t, given_name_t or given_t
     if not (family_t or given_t):
         # refuse before revoking anything: a certificate could not be re-issued for it
-        raise ServiceError(
-            "NAME_NOT_TRANSLITERABLE",
+        raise Invalid(
+            IssuerCode.NAME_NOT_TRANSLITERABLE,
             "the name has no ICAO 9303 transliteration: send family_name_t/given_name_t "
             "as in the passport's MRZ",
-            422,
         )
     for field, value in changes.items():
         setattr(person, field, value)
@@ -108,7 +114,7 @@ def correct_person(
     person.mismatched_fields = None
     person.updated_at = now
     doses = list(session.scalars(select(Dose).where(Dose.person_id == person.id)))
-    revoked = _supersede(session, doses, person, revocations)
+    revoked = _supersede(session, doses, person, revocations, actor, now, "correct-person")
     audit.record(
         session,
         at=now,
@@ -118,7 +124,7 @@ def correct_person(
         entity_id=person.id,
         details={"fields": sorted(changes), "revoked": revoked},
     )
-    return revoked
+    return Correction(revoked, _reissue(session, actor, doses, source, now))
 
 
 def correct_dose(
@@ -130,33 +136,35 @@ def correct_dose(
     revocations: Revocations,
     lot_number: str | None = None,
     given_on: date | None = None,
-) -> list[str]:
-    """Fix a dose's lot (and so its product) or date; return the UVCIs revoked because of it."""
-    if actor.role not in CORRECTING_ROLES:
-        raise forbidden("corrections are for facility, provincial and national admins")
+    source: SignerSource | None = None,
+) -> Correction:
+    """Fix a dose's lot (and so its product) or date; its certificate is revoked and, with a
+    `source` whose DSC may sign, signed anew at once.
+    """  # noqa: D205
+    scope.require_role(actor, scope.ADMIN_ROLES, "correcting a dose")
     dose = session.get(Dose, dose_id)
     if dose is None:
         raise not_found("dose", dose_id)
-    check_facility_scope(actor, dose.facility)
+    scope.require_facility(actor, facility_ref(session, dose.facility_id), write=True)
     fields = []
     if lot_number is not None and lot_number != dose.lot.number:
         lot = session.scalar(
             select(Lot).where(Lot.facility_id == dose.facility_id, Lot.number == lot_number)
         )
         if lot is None:
-            raise ServiceError(
-                "LOT_NOT_FOUND", f"lot {lot_number!r} was not received by this facility", 422
+            raise Invalid(
+                IssuerCode.LOT_NOT_FOUND, f"lot {lot_number!r} was not received by this facility"
             )
         dose.lot_id, dose.product_code = lot.id, lot.product_code
         fields.append("lot")
     if given_on is not None and given_on != dose.given_on:
         if given_on > now.date():
-            raise ServiceError("DATE_INVALID", f"got {given_on}, expected a past date", 422)
+            raise Invalid(IssuerCode.DATE_INVALID, f"got {given_on}, expected a past date")
         dose.given_on = given_on
         fields.append("given_on")
     if not fields:
-        return []
-    revoked = _supersede(session, [dose], dose.person, revocations)
+        return Correction([], [])
+    revoked = _supersede(session, [dose], dose.person, revocations, actor, now, "correct-dose")
     audit.record(
         session,
         at=now,
@@ -166,11 +174,17 @@ def correct_dose(
         entity_id=dose.id,
         details={"fields": fields, "revoked": revoked},
     )
-    return revoked
+    return Correction(revoked, _reissue(session, actor, [dose], source, now))
 
 
 def _supersede(
-    session: Session, doses: list[Dose], person: Person, revocations: Revocations
+    session: Session,
+    doses: list[Dose],
+    person: Person,
+    revocations: Revocations,
+    actor: Actor,
+    now: datetime,
+    reason: str,
 ) -> list[str]:
     revoked = []
     for dose in doses:
@@ -181,9 +195,16 @@ def _supersede(
                 Certificate.dose_id == dose.id, Certificate.status == CertificateStatus.VALID
             )
         ):
-            certificate.status = CertificateStatus.SUPERSEDED
-            revocations.add(certificate.uvci)
+            end_validity(
+                certificate,
+                CertificateStatus.SUPERSEDED,
+                actor=actor.username,
+                reason=reason,
+                now=now,
+                revocations=revocations,
+            )
             revoked.append(certificate.uvci)
+        dose.sign_refusal = None
         dose.sign_state = (
             SignState.PENDING
             if person.verification == VerificationStatus.VERIFIED
@@ -200,8 +221,7 @@ def reissue_signed_by(session: Session, actor: Actor, kid_hex: str, now: datetim
     everywhere, so their UVCIs need no place on the revocation list) and their doses return to
     PENDING, to be signed again by the active DSC. Returns how many were queued.
     """
-    if actor.role is not Role.NATIONAL_ADMIN:
-        raise forbidden("re-issuing after a key compromise is for national admins")
+    scope.require_role(actor, frozenset({Role.NATIONAL_ADMIN}), "re-issuing after a compromise")
     certificates = list(
         session.scalars(
             select(Certificate).where(
@@ -210,7 +230,14 @@ def reissue_signed_by(session: Session, actor: Actor, kid_hex: str, now: datetim
         )
     )
     for certificate in certificates:
-        certificate.status = CertificateStatus.SUPERSEDED
+        end_validity(
+            certificate,
+            CertificateStatus.SUPERSEDED,
+            actor=actor.username,
+            reason=f"DSC {kid_hex} revoked",
+            now=now,
+            revocations=None,
+        )
     dose_ids = [c.dose_id for c in certificates]
     for dose in session.scalars(select(Dose).where(Dose.id.in_(dose_ids))):
         dose.sign_state = SignState.PENDING

@@ -26,19 +26,12 @@ from sqlalchemy import Connection, Engine, Table, bindparam, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
-from issuer.models import (
-    Certificate,
-    Dose,
-    Person,
-    Screening,
-    ScreeningOutcome,
-    SignState,
-    VerificationStatus,
-)
-from issuer.services import audit, reference_cache
-from issuer.services.errors import ServiceError, not_found
+from issuer.domain import ScreeningOutcome, SignState, VerificationStatus
+from issuer.models import Certificate, Dose, Person, Screening
+from issuer.services import audit, reference_cache, scope
+from issuer.services.errors import Conflict, Invalid, IssuerCode, Unavailable, not_found
 from issuer.services.reference_cache import FacilityRef
-from issuer.services.registry import Actor, check_facility_scope
+from issuer.services.scope import Actor
 from issuer.services.signing import (
     DEFAULT_VALIDITY,
     SignedCertificate,
@@ -82,6 +75,7 @@ class DoseRecord:
     team_id: int | None
     probable_duplicate_of: int | None
     sign_state: str
+    sign_refusal: str | None
     created_at: datetime
 
     @classmethod
@@ -156,9 +150,11 @@ def record_dose(
     certificate; otherwise it goes to the backlog.
 
     Raises:
-        ServiceError: FORBIDDEN, FACILITY_NOT_FOUND, PERSON_NOT_FOUND, LOT_NOT_FOUND,
-            LOT_PRODUCT_MISMATCH, LOT_EXPIRED, DATE_INVALID, SCREENING_REQUIRED, TEAM_NOT_FOUND,
-            DOSE_NUMBER_INCONSISTENT, DOSE_DUPLICATE, IDEMPOTENCY_KEY_REUSED.
+        Forbidden: FORBIDDEN.
+        NotFound: FACILITY_NOT_FOUND, PERSON_NOT_FOUND.
+        Invalid: LOT_NOT_FOUND, LOT_PRODUCT_MISMATCH, LOT_EXPIRED, DATE_INVALID,
+            SCREENING_REQUIRED, TEAM_NOT_FOUND, DOSE_NUMBER_INCONSISTENT.
+        Conflict: DOSE_DUPLICATE, IDEMPOTENCY_KEY_REUSED.
     """
     connection = session.connection()
     facility = _facility_in_scope(connection, actor, data.facility_id)
@@ -198,7 +194,7 @@ def record_and_commit(
     key that commits first makes this one answer with that dose, as a replay would.
 
     Raises:
-        ServiceError: as `record_dose`; DATABASE_UNAVAILABLE (503) when the connection broke
+        Refusal: as `record_dose`; Unavailable: DATABASE_UNAVAILABLE when the connection broke
             while writing (a retry with the same key records the dose once).
     """
     engine: Engine = factory.kw["bind"]
@@ -232,7 +228,7 @@ def _facility_in_scope(bind: Connection, actor: Actor, facility_id: int) -> Faci
     facility = reference_cache.facility(bind, facility_id)
     if facility is None:
         raise not_found("facility", facility_id)
-    check_facility_scope(actor, facility)
+    scope.require_facility(actor, facility, write=True)
     return facility
 
 
@@ -240,18 +236,19 @@ def _recorded_before(history: Iterable[_Past], data: DoseData) -> bool:
     """Whether this very dose was recorded under its idempotency key already.
 
     Raises:
-        ServiceError: IDEMPOTENCY_KEY_REUSED, the key names another dose.
+        Conflict: IDEMPOTENCY_KEY_REUSED, the key names another dose (or another site's).
     """
     for d in history:
         if d.idempotency_key == data.idempotency_key:
-            if (d.person_id, d.dose_number, d.given_on) == (
+            if (d.person_id, d.dose_number, d.given_on, d.facility_id) == (
                 data.person_id,
                 data.dose_number,
                 data.given_on,
+                data.facility_id,
             ):
-                return True
-            raise ServiceError(
-                "IDEMPOTENCY_KEY_REUSED", "this idempotency key was used for another dose", 409
+                return True  # the same site's own retry: another site never sees this dose
+            raise Conflict(
+                IssuerCode.IDEMPOTENCY_KEY_REUSED, "this idempotency key was used for another dose"
             )
     return False
 
@@ -276,41 +273,39 @@ def _prepare(
     if data.team_id is not None and reference_cache.team_facility(bind, data.team_id) != (
         facility.id
     ):
-        raise ServiceError(
-            "TEAM_NOT_FOUND", f"team {data.team_id} is not a team of {facility.code}", 422
+        raise Invalid(
+            IssuerCode.TEAM_NOT_FOUND, f"team {data.team_id} is not a team of {facility.code}"
         )
     lot = reference_cache.lot(bind, facility.id, data.lot_number)
     if lot is None:
-        raise ServiceError(
-            "LOT_NOT_FOUND", f"lot {data.lot_number!r} was not received by {facility.code}", 422
+        raise Invalid(
+            IssuerCode.LOT_NOT_FOUND, f"lot {data.lot_number!r} was not received by {facility.code}"
         )
     if lot.product_code != data.product_code:
-        raise ServiceError(
-            "LOT_PRODUCT_MISMATCH",
+        raise Invalid(
+            IssuerCode.LOT_PRODUCT_MISMATCH,
             f"lot {lot.number} is {lot.product_code}, not {data.product_code}",
-            422,
         )
     if data.given_on > now.date() or data.given_on.isoformat() < person.date_of_birth[:10]:
-        raise ServiceError(
-            "DATE_INVALID", f"got {data.given_on}, expected a past date after birth", 422
+        raise Invalid(
+            IssuerCode.DATE_INVALID, f"got {data.given_on}, expected a past date after birth"
         )
     if lot.expires_on < data.given_on:
-        raise ServiceError("LOT_EXPIRED", f"lot {lot.number} expired on {lot.expires_on}", 422)
+        raise Invalid(IssuerCode.LOT_EXPIRED, f"lot {lot.number} expired on {lot.expires_on}")
     _check_screening(person.screening_at, person.screening_outcome, data.given_on)
     counted = [d for d in history if d.probable_duplicate_of is None]
     same_day = [d for d in counted if d.given_on == data.given_on]
     duplicate_of = None
     if same_day:
         if any(d.facility_id == facility.id for d in same_day):
-            raise ServiceError(
-                "DOSE_DUPLICATE", "this person already has a dose today at this site", 409
+            raise Conflict(
+                IssuerCode.DOSE_DUPLICATE, "this person already has a dose today at this site"
             )
         duplicate_of = same_day[0].id  # another site, same day: kept, flagged, not signed
     elif data.dose_number != len(counted) + 1:
-        raise ServiceError(
-            "DOSE_NUMBER_INCONSISTENT",
+        raise Invalid(
+            IssuerCode.DOSE_NUMBER_INCONSISTENT,
             f"got dose {data.dose_number}, the history has {len(counted)} doses",
-            422,
         )
     signable = person.verification == VerificationStatus.VERIFIED and duplicate_of is None
     details: dict[str, Any] = {
@@ -343,6 +338,7 @@ def _prepare(
         "team_id": data.team_id,
         "probable_duplicate_of": duplicate_of,
         "sign_state": state,
+        "sign_refusal": details.get("sign_refused"),
         "created_at": now,
     }
     entry = {"at": now, "actor": actor.username, "action": "record-dose", "entity": "dose"}
@@ -351,9 +347,9 @@ def _prepare(
 
 def _check_screening(at: datetime | None, outcome: str | None, day: date) -> None:
     if at is None or at.date() != day:
-        raise ServiceError("SCREENING_REQUIRED", "no screening for this person here today", 422)
+        raise Invalid(IssuerCode.SCREENING_REQUIRED, "no screening for this person here today")
     if outcome not in SIGNABLE_SCREENING:
-        raise ServiceError("SCREENING_REQUIRED", f"the screening says {outcome}", 422)
+        raise Invalid(IssuerCode.SCREENING_REQUIRED, f"the screening says {outcome}")
 
 
 # -- the statements -------------------------------------------------------------------------------
@@ -456,12 +452,11 @@ def _prefixed(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
     return {prefix + key: value for key, value in values.items()}
 
 
-def _unavailable(e: Exception) -> ServiceError:
-    return ServiceError(
-        "DATABASE_UNAVAILABLE",
+def _unavailable(e: Exception) -> Unavailable:
+    return Unavailable(
+        IssuerCode.DATABASE_UNAVAILABLE,
         f"the database did not answer ({e.__class__.__name__}); retry with the same "
         "Idempotency-Key",
-        503,
     )
 
 

@@ -21,14 +21,8 @@ from hcert.cose import Signer
 from hcert.dcc import to_json_obj, vaccination_payload
 from hcert.errors import HcertError
 from hcert.uvci import new_uvci
-from issuer.models import (
-    Certificate,
-    CertificateStatus,
-    Dose,
-    Person,
-    SignState,
-    VaccineProduct,
-)
+from issuer.domain import CertificateStatus, SignState
+from issuer.models import Certificate, Dose, Person, VaccineProduct
 from issuer.services import audit
 
 DEFAULT_VALIDITY = timedelta(days=365)  # Vietnam: a certificate is valid 12 months
@@ -159,8 +153,10 @@ def try_sign(
     """
     try:
         return build_certificate(dose, person, primary_doses, signer, now), None
-    except (HcertError, ValueError) as e:
-        return None, str(e)
+    except HcertError as e:
+        return None, f"{e.code}: {e.message}"[:200]
+    except ValueError as e:
+        return None, f"NAME_NOT_TRANSLITERABLE: {e}"[:200]
 
 
 def record_signing(
@@ -248,9 +244,18 @@ def sign_batch(
             refused[dose.id] = refusal or ""
     if rows:
         session.execute(insert(_CERTIFICATES), rows)
-    for state, ids in ((SignState.SIGNED, signed), (SignState.WAITING, list(refused))):
-        if ids:
-            session.execute(update(Dose).where(Dose.id.in_(ids)).values(sign_state=state))
+    if signed:
+        session.execute(
+            update(Dose)
+            .where(Dose.id.in_(signed))
+            .values(sign_state=SignState.SIGNED, sign_refusal=None)
+        )
+    for dose_id, reason in refused.items():  # rare: one statement each, with its reason
+        session.execute(
+            update(Dose)
+            .where(Dose.id == dose_id)
+            .values(sign_state=SignState.WAITING, sign_refusal=reason)
+        )
     record_signing(session, now, actor, signer, signed, refused)
     return certificates
 

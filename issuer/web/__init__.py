@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, send_from_directory
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
 
-from issuer.db import DEFAULT_URL, make_engine, session_factory
+from issuer.services.context import DEFAULT_DATABASE_URL, Services
+from issuer.services.errors import IssuerCode, NotFound
+from issuer.services.signing_loop import SigningLoop
 from issuer.signer_source import PkiSignerSource
 from issuer.web import admin_units_api, api, problems
-from issuer.web.context import Services
 from trust_list.publisher import LATEST
 from trust_list.service import FileRevocations
 
@@ -24,13 +23,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     Config keys: ``DATABASE_URL`` (default ``VAXPASS_DATABASE_URL`` or SQLite under data/),
     ``SIGNER_SOURCE`` (a `SignerSource`; default: the PKI under ``DATA_DIR``), ``REVOCATIONS``
     (default: the trust list's revocation file under ``DATA_DIR``), ``DATA_DIR``
-    (default ``VAXPASS_DATA`` or ``data``), ``MAX_CONTENT_LENGTH`` (default 64 KiB).
+    (default ``VAXPASS_DATA`` or ``data``), ``MAX_CONTENT_LENGTH`` (default 64 KiB),
+    ``SIGNING_LOOP_SECONDS`` (default ``VAXPASS_SIGNING_LOOP_SECONDS`` or 0: with a positive
+    value, this process sweeps the signing backlog that often; `vaxpass serve` turns it on).
     """
     app = Flask(__name__)
     app.config.update(
-        DATABASE_URL=os.environ.get("VAXPASS_DATABASE_URL", DEFAULT_URL),
+        DATABASE_URL=os.environ.get("VAXPASS_DATABASE_URL", DEFAULT_DATABASE_URL),
         DATA_DIR=os.environ.get("VAXPASS_DATA", "data"),
         MAX_CONTENT_LENGTH=64 * 1024,
+        SIGNING_LOOP_SECONDS=float(os.environ.get("VAXPASS_SIGNING_LOOP_SECONDS", "0")),
         JSON_SORT_KEYS=False,
     )
     app.config.update(config or {})
@@ -40,9 +42,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     revocations = app.config.get("REVOCATIONS") or FileRevocations(
         path=Path(app.config["DATA_DIR"]) / "trust-list" / "revoked-uvcis.json"
     )
-    app.extensions["vaxpass"] = Services(
-        session_factory(make_engine(app.config["DATABASE_URL"])), source, revocations
-    )
+    services = Services.open(app.config["DATABASE_URL"], source, revocations)
+    app.extensions["vaxpass"] = services
+    if app.config["SIGNING_LOOP_SECONDS"] > 0:
+        app.extensions["vaxpass.signing_loop"] = SigningLoop(
+            services.sessions, source, app.config["SIGNING_LOOP_SECONDS"]
+        ).start()
     app.register_blueprint(api.blueprint)
     app.register_blueprint(admin_units_api.blueprint)
     publish_dir = Path(app.config["DATA_DIR"]).resolve() / "publish"
@@ -55,14 +60,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         """  # noqa: D205
         name = LATEST if version is None else f"trust-list-v{version}.json"
         if not (publish_dir / name).is_file():
-            raise problems.Problem(
-                404,
-                "TRUST_LIST_NOT_PUBLISHED",
+            raise NotFound(
+                IssuerCode.TRUST_LIST_NOT_PUBLISHED,
                 f"{name} is not published (vaxpass trust-list publish)",
             )
         return send_from_directory(publish_dir, name, mimetype="application/json", max_age=60)
 
-    app.register_error_handler(problems.Problem, problems.render)
-    app.register_error_handler(HTTPException, problems.render_http)
-    app.register_error_handler(OperationalError, problems.render_unavailable)
+    problems.install(app)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from issuer.models import TeamRole
+from issuer.domain import TeamRole
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 
@@ -310,23 +310,51 @@ OPENAPI: dict[str, Any] = {
         },
         "/api/v1/facilities/{facility_id}/backlog": {
             "get": _op(
-                "Unsigned doses of a facility",
+                "Unsigned doses of a facility, by why they wait, with the age of the oldest",
+                {"200": {"description": "the backlog", **_json(_ref("Backlog"))}},
+                params=[_id_param("facility_id")],
+            )
+        },
+        "/api/v1/provinces/{code}/backlog": {
+            "get": _op(
+                "Unsigned doses of a province's facilities (its admins, national, auditors)",
+                {"200": {"description": "the backlog", **_json(_ref("Backlog"))}},
+                params=[_code_param("code", 2)],
+            )
+        },
+        "/api/v1/certificate-revocations": {
+            "post": _op(
+                "Revoke a certificate by UVCI (national admins): the registry and the next "
+                "trust list agree",
+                {"201": {"description": "the revoked certificate", **_json(_ref("Certificate"))}},
+                {
+                    "type": "object",
+                    "required": ["uvci", "reason"],
+                    "properties": {"uvci": _text(50), "reason": _text(200)},
+                },
+            )
+        },
+        "/api/v1/auth/logout": {
+            "post": _op(
+                "End this bearer token's life at once",
+                {"200": {"description": "logged out", **_json({"type": "object"})}},
+            )
+        },
+        "/api/v1/persons": {
+            "get": _op(
+                "Persons by document_number, or by name and date_of_birth, within scope "
+                "(every one returned is an audited read)",
                 {
                     "200": {
-                        "description": "counts",
-                        **_json(
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "facility_id": {"type": "integer"},
-                                    "waiting": {"type": "integer"},
-                                    "pending": {"type": "integer"},
-                                },
-                            }
-                        ),
+                        "description": "at most 50 persons",
+                        **_json({"type": "array", "items": _ref("Person")}),
                     }
                 },
-                params=[_id_param("facility_id")],
+                params=[
+                    {"name": "document_number", "in": "query", "schema": _text(20)},
+                    {"name": "name", "in": "query", "schema": _NAME},
+                    {"name": "date_of_birth", "in": "query", "schema": _DATE},
+                ],
             )
         },
         "/api/v1/facilities/{facility_id}/lots": {
@@ -415,13 +443,37 @@ OPENAPI: dict[str, Any] = {
                     "role": {"type": "string"},
                 },
             },
+            "Backlog": {
+                "type": "object",
+                "required": ["waiting", "pending", "reasons", "oldest_age_seconds"],
+                "properties": {
+                    "facility_id": {"type": "integer"},
+                    "province_code": {"type": "string"},
+                    "waiting": {"type": "integer"},
+                    "pending": {"type": "integer"},
+                    "reasons": {
+                        "type": "object",
+                        "description": "identity_unverified, probable_duplicate, refused, "
+                        "no_active_dsc, queued",
+                        "additionalProperties": {"type": "integer"},
+                    },
+                    "refusals": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    "oldest_unsigned_at": {"type": ["string", "null"]},
+                    "oldest_age_seconds": {"type": ["integer", "null"]},
+                },
+            },
             "Person": {
                 "type": "object",
-                "required": ["id", "document_kind", "full_name", "verification"],
+                "description": "summary true: a site that typed an ID number whose identity did "
+                "not match sees only the document, the state and the doses in summary",
+                "required": ["id", "document_kind", "verification", "summary"],
                 "properties": {
                     "id": {"type": "integer"},
+                    "summary": {"type": "boolean"},
                     "document_kind": {"type": "string"},
                     "document_number": {"type": "string"},
+                    "commune_code": {"type": ["string", "null"]},
+                    "province_code": {"type": ["string", "null"]},
                     "full_name": {"type": "string"},
                     "family_name_t": {"type": "string"},
                     "given_name_t": {"type": "string"},
@@ -430,7 +482,20 @@ OPENAPI: dict[str, Any] = {
                     "nationality": {"type": "string"},
                     "verification": {"type": "string"},
                     "mismatched_fields": {"type": "array", "items": {"type": "string"}},
-                    "doses": {"type": "array", "items": _ref("Dose")},
+                    "doses": {
+                        "type": "array",
+                        "items": {"oneOf": [_ref("Dose"), _ref("DoseSummary")]},
+                    },
+                },
+            },
+            "DoseSummary": {
+                "type": "object",
+                "required": ["dose_number", "given_on", "product_code"],
+                "additionalProperties": False,
+                "properties": {
+                    "dose_number": {"type": "integer"},
+                    "given_on": {"type": "string"},
+                    "product_code": {"type": "string"},
                 },
             },
             "Dose": {
@@ -445,6 +510,7 @@ OPENAPI: dict[str, Any] = {
                     "dose_number": {"type": "integer"},
                     "given_on": {"type": "string"},
                     "sign_state": {"enum": ["waiting", "pending", "signed"]},
+                    "sign_refusal": {"type": ["string", "null"]},
                     "probable_duplicate_of": {"type": ["integer", "null"]},
                     "team_id": {"type": ["integer", "null"]},
                     "certificate": {"oneOf": [_ref("Certificate"), {"type": "null"}]},
@@ -499,8 +565,10 @@ OPENAPI: dict[str, Any] = {
                     "kid": {"type": "string"},
                     "issued_at": {"type": "string"},
                     "expires_at": {"type": "string"},
-                    "status": {"type": "string"},
+                    "status": {"enum": ["valid", "superseded", "revoked"]},
                     "hc1": {"type": "string"},
+                    "revoked_at": {"type": "string"},
+                    "revocation_reason": {"type": ["string", "null"]},
                 },
             },
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,9 +11,15 @@ import pytest
 from click.testing import CliRunner, Result
 
 from hcert.uvci import new_uvci
+from keys.files import read_private_key
 from tests.factories import make_dsc, vaccination_json
 from trust_list.gateway import export_gateway_json
 from vaxpass.cli import main
+
+# one passphrase per key class (README, Running the signing PKI)
+PASSPHRASES = {"VAXPASS_CSCA_PASSPHRASE": "csca: correct horse battery",
+               "VAXPASS_TRUST_LIST_PASSPHRASE": "trust list: staple",
+               "VAXPASS_DSC_PASSPHRASE": "dsc: tr0ub4dor"}  # fmt: skip
 
 
 class Admin:
@@ -20,8 +27,10 @@ class Admin:
 
     def __init__(self, data: Path) -> None:
         self.data = data
-        self.env = {"VAXPASS_DATA": str(data), "VAXPASS_KEY_PASSPHRASE": "correct horse battery",
-                    "VAXPASS_ACTOR": "admin-test"}  # fmt: skip
+        self.env: dict[str, str | None] = {
+            "VAXPASS_DATA": str(data), "VAXPASS_ACTOR": "admin-test", **PASSPHRASES,
+            "VAXPASS_KEY_PASSPHRASE": None, "VAXPASS_KEY_PASSPHRASE_FILE": None,
+        }  # fmt: skip
 
     def __call__(self, *args: str, code: int = 0, stdin: str | None = None) -> Result:
         result = CliRunner(env=self.env).invoke(main, list(args), input=stdin)
@@ -147,8 +156,55 @@ def test_refusals_are_one_line_errors(admin: Admin) -> None:
     assert "not a UVCI" in admin("trust-list", "revoke-certificate", "hello", code=2).output
     assert "no trust-list signer" in admin("trust-list", "publish", code=2).output
     wrong = Admin(admin.data)
-    wrong.env["VAXPASS_KEY_PASSPHRASE"] = "wrong"
-    assert "cannot unlock" in wrong("keys", "create-trust-list-signer", code=2).output
+    wrong.env["VAXPASS_CSCA_PASSPHRASE"] = "wrong"
+    assert "cannot unlock csca.key.pem" in wrong("keys", "create-trust-list-signer", code=2).output
+
+
+def test_init_csca_without_a_passphrase_refuses_and_writes_no_passphrase_file(
+    tmp_path: Path,
+) -> None:
+    bare = Admin(tmp_path / "data")
+    bare.env.update(dict.fromkeys(PASSPHRASES))  # nothing configured
+    output = bare("keys", "init-csca", code=2).output
+    assert "no passphrase for the csca keys: set VAXPASS_CSCA_PASSPHRASE" in output
+    assert "--dev" in output
+    assert not [p for p in bare.data.rglob("*") if p.is_file()]  # no key, no passphrase file
+
+
+def test_development_passphrases_only_on_request_and_loudly(tmp_path: Path) -> None:
+    dev = Admin(tmp_path / "data")
+    dev.env.update(dict.fromkeys(PASSPHRASES))
+    result = dev("keys", "init-csca", "--dev")
+    assert "DEVELOPMENT PASSPHRASES, NOT FOR PRODUCTION" in result.stderr
+    assert "VAXPASS_CSCA_PASSPHRASE" in result.stderr and "DEVELOPMENT" not in result.stdout
+    folder = dev.data / "keys" / "dev-passphrases"
+    files = {p.name: p for p in folder.iterdir()}
+    assert sorted(files) == ["csca", "dsc", "trust-list"]
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in files.values()} == {0o600}
+    assert len({p.read_bytes() for p in files.values()}) == 3  # a secret per class
+
+    dev("keys", "create-trust-list-signer")
+    dev("keys", "create-dsc", "dsc-a", "--lead-time-hours", "0")
+    dev("trust-list", "publish")
+    keys = dev.data / "keys"
+    read_private_key(keys / "csca.key.pem", files["csca"].read_bytes())
+    read_private_key(keys / "dsc-a.key.pem", files["dsc"].read_bytes())
+    with pytest.raises(ValueError):
+        read_private_key(keys / "csca.key.pem", files["dsc"].read_bytes())
+    again = dev("keys", "init-csca", "--dev", code=2)
+    assert "a CSCA exists already" in again.output and "DEVELOPMENT" not in again.output
+
+
+def test_the_key_commands_create_the_data_directory_private(admin: Admin) -> None:
+    umask = os.umask(0o022)
+    try:
+        admin("keys", "init-csca")
+    finally:
+        os.umask(umask)
+    assert admin.data.stat().st_mode & 0o777 == 0o700
+    assert (admin.data / "keys").stat().st_mode & 0o777 == 0o700
+    assert (admin.data / "keys" / "csca.key.pem").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_dsc_in_the_hsm_signs_through_the_command_line(tmp_path: Path) -> None:
@@ -167,8 +223,10 @@ def test_a_dsc_in_the_hsm_signs_through_the_command_line(tmp_path: Path) -> None
     conf.write_text(
         f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n"
     )
-    env = {**os.environ, "SOFTHSM2_CONF": str(conf), "VAXPASS_DATA": str(tmp_path / "data"),
-           "VAXPASS_KEY_PASSPHRASE": "pw", "VAXPASS_PKCS11_MODULE": str(module),
+    clean = {k: v for k, v in os.environ.items() if "PASSPHRASE" not in k}
+    env = {**clean, "SOFTHSM2_CONF": str(conf), "VAXPASS_DATA": str(tmp_path / "data"),
+           "VAXPASS_CSCA_PASSPHRASE": "ca", "VAXPASS_TRUST_LIST_PASSPHRASE": "tl",
+           "VAXPASS_PKCS11_MODULE": str(module),  # no DSC passphrase: the DSC is in the token
            "VAXPASS_PKCS11_TOKEN": "vaxpass-test", "VAXPASS_PKCS11_PIN": "1234"}  # fmt: skip
     subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "vaxpass-test",
                     "--pin", "1234", "--so-pin", "5678"], env=env, check=True, capture_output=True)  # fmt: skip

@@ -13,20 +13,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hcert.clock import FixedClock
 from issuer.db import make_engine, session_factory, transaction
-from issuer.models import Certificate, Dose, Role, ScreeningOutcome, SignState, VerificationStatus
+from issuer.domain import Role, ScreeningOutcome, SignState, VerificationStatus
+from issuer.models import Certificate, Dose
 from issuer.reference import create_facility, create_lot, create_staff, ensure_vaccine_products
 from issuer.services import audit
+from issuer.services.backlog import facility_backlog, province_backlog
 from issuer.services.doses import DoseData, RecordedDose, record_and_commit, record_dose
-from issuer.services.errors import ServiceError
-from issuer.services.registry import (
-    Actor,
-    PersonData,
-    backlog,
-    check_in,
-    record_screening,
-    set_verification,
-)
+from issuer.services.errors import Refusal
+from issuer.services.persons import PersonData, check_in, set_verification
+from issuer.services.registry import record_screening
+from issuer.services.scope import Actor
 from issuer.services.signing import FixedSigner, SignerSource, sign_now, sign_pending
+from issuer.web.problems import STATUS
 from tests.factories import default_dsc
 from verifier.trust_store import StaticTrustStore
 from verifier.verifier import Verifier
@@ -85,6 +83,19 @@ def site(database_url: str) -> Site:
     return Site(factory, actors[0], actors[1], actors[2], *ids)
 
 
+NATIONAL = Actor(0, "national", Role.NATIONAL_ADMIN)
+
+
+def backlog(s: Session, facility_id: int | None = None) -> dict[str, int]:
+    """Unsigned doses by state, of one facility or of the whole province 12."""
+    found = (
+        facility_backlog(s, NATIONAL, facility_id, None, NOW)
+        if facility_id is not None
+        else province_backlog(s, NATIONAL, "12", None, NOW)
+    )
+    return {"waiting": found.waiting, "pending": found.pending}
+
+
 def _in_a_transaction(
     factory: sessionmaker[Session],
     actor: Actor,
@@ -109,9 +120,9 @@ def record(request: pytest.FixtureRequest) -> Recorder:
 
 def _person(site: Site, number: str = "012090000123", verified: bool = True) -> int:
     with transaction(site.factory) as s:
-        person, _ = check_in(
+        person = check_in(
             s, site.staff, PersonData("cccd", number, "Đỗ Ngọc Vĩnh", "1990-03-09", "male"), NOW
-        )
+        ).person
         if verified:
             set_verification(s, site.admin, person.id, VerificationStatus.VERIFIED, None, NOW)
         return person.id
@@ -149,16 +160,15 @@ def _dose(site: Site, person_id: int, key: str, **overrides: object) -> DoseData
 def test_check_in_never_duplicates_a_person(site: Site) -> None:
     first = _person(site)
     with transaction(site.factory) as s:
-        again, created = check_in(
+        result = check_in(
             s,
             site.staff,
             PersonData("cccd", "012090000123", "Đỗ Ngọc Vinh", "1990-03-09", "male"),
             NOW,
         )
-        assert (again.id, created) == (first, False)
-        assert again.mismatched_fields == [
-            "full_name"
-        ]  # the registered name is kept, the difference noted
+        assert (result.person.id, result.created) == (first, False)
+        # the registered name is kept, the difference noted
+        assert result.person.mismatched_fields == ("full_name",)
 
 
 def test_a_dose_is_signed_the_same_day_and_verifies(site: Site, record: Recorder) -> None:
@@ -202,26 +212,26 @@ def test_invalid_doses_are_refused_and_nothing_is_written(
 ) -> None:
     person = _person(site)
     _screen(site, person)
-    with pytest.raises(ServiceError) as e:
+    with pytest.raises(Refusal) as e:
         record(site.factory, site.staff, _dose(site, person, "bad", **overrides), NOW)
-    assert (e.value.code, e.value.status) == (code, status)
+    assert (e.value.code, STATUS[type(e.value)]) == (code, status)
     with transaction(site.factory) as s:
         assert s.scalar(select(func.count()).select_from(Dose)) == 0
 
 
 def test_screening_role_and_scope(site: Site, record: Recorder) -> None:
     person = _person(site)
-    with pytest.raises(ServiceError) as e:
+    with pytest.raises(Refusal) as e:
         record(site.factory, site.staff, _dose(site, person, "k"), NOW)
     assert e.value.code == "SCREENING_REQUIRED"
     _screen(site, person)
-    with pytest.raises(ServiceError) as e2:  # another site's nurse
+    with pytest.raises(Refusal) as e2:  # another site's nurse
         record(site.factory, site.other_site_staff, _dose(site, person, "k"), NOW)
-    assert (e2.value.code, e2.value.status) == ("FORBIDDEN", 403)
+    assert (e2.value.code, STATUS[type(e2.value)]) == ("FORBIDDEN", 403)
     auditor = Actor(99, "auditor", Role.AUDITOR)
-    with pytest.raises(ServiceError) as e3:
+    with pytest.raises(Refusal) as e3:
         record(site.factory, auditor, _dose(site, person, "k"), NOW)
-    assert e3.value.status == 403
+    assert STATUS[type(e3.value)] == 403
 
 
 def test_same_key_twice_is_one_dose_and_a_reused_key_is_refused(
@@ -240,7 +250,7 @@ def test_same_key_twice_is_one_dose_and_a_reused_key_is_refused(
     assert certificate is not None and same_certificate is not None
     assert same_certificate.uvci == certificate.uvci  # the first answer again, not a new one
     assert again.lot_number == "FK1234"
-    with pytest.raises(ServiceError) as e:
+    with pytest.raises(Refusal) as e:
         record(site.factory, site.staff, _dose(site, person, "same", dose_number=2), NOW)
     assert e.value.code == "IDEMPOTENCY_KEY_REUSED"
 
@@ -279,6 +289,13 @@ def test_the_same_person_at_two_sites_on_one_day_is_flagged_not_stored_twice(
 ) -> None:
     person = _person(site)
     _screen(site, person)
+    with transaction(site.factory) as s:  # the person presents at the second site as well
+        check_in(
+            s,
+            site.other_site_staff,
+            PersonData("cccd", "012090000123", "Đỗ Ngọc Vĩnh", "1990-03-09", "male"),
+            NOW,
+        )
     _screen(site, person, site.other_site_staff, site.other_facility_id)
     first, _, _ = record(site.factory, site.staff, _dose(site, person, "a"), NOW)
     second, _, _ = record(
@@ -333,9 +350,13 @@ def test_unverified_doses_wait_then_the_backlog_signs_them(site: Site) -> None:
             record_dose(s, site.staff, _dose(site, person, f"d{i}"), NOW)
     with transaction(site.factory) as s:
         assert backlog(s, site.facility_id) == {"waiting": 7, "pending": 0}
+        why = facility_backlog(s, site.staff, site.facility_id, None, NOW + timedelta(hours=2))
+        assert why.reasons == {"identity_unverified": 7}
+        assert why.oldest_age_seconds == 7200
         for person in people:
             set_verification(s, site.admin, person, VerificationStatus.VERIFIED, None, NOW)
         assert backlog(s) == {"waiting": 0, "pending": 7}
+        assert province_backlog(s, site.admin, "12", None, NOW).reasons == {"no_active_dsc": 7}
     signed = sign_pending(site.factory, FixedSigner(dsc.signer), batch_size=3, clock=lambda: NOW)
     assert signed == 7
     with transaction(site.factory) as s:
@@ -363,12 +384,12 @@ def test_no_active_dsc_leaves_the_backlog_alone(site: Site) -> None:
 def test_a_dose_that_cannot_make_a_valid_certificate_never_blocks_the_backlog(site: Site) -> None:
     good = _person(site, "012090000201")
     with transaction(site.factory) as s:  # a name with nothing ICAO 9303 can transliterate
-        bad, _ = check_in(
+        bad = check_in(
             s,
             site.staff,
             PersonData("passport", "E1234567", "王伟", "1985-01-01", "male", nationality="CN"),
             NOW,
-        )
+        ).person
         set_verification(s, site.admin, bad.id, VerificationStatus.VERIFIED, None, NOW)
         bad_id = bad.id
     for i, person in enumerate((bad_id, good)):
@@ -383,6 +404,12 @@ def test_a_dose_that_cannot_make_a_valid_certificate_never_blocks_the_backlog(si
             select(audit.AuditRecord).where(audit.AuditRecord.action == "sign-refused")
         ).all()
         assert len(refused) == 1 and "no transliterated name" in str(refused[0].details)
+        # the site's backlog says why, with the refusal's code
+        waiting = facility_backlog(s, site.staff, site.facility_id, None, NOW)
+        assert (waiting.reasons, waiting.refusals) == (
+            {"refused": 1},
+            {"NAME_NOT_TRANSLITERABLE": 1},
+        )
 
 
 def test_the_migrations_go_down_and_up_again(database_url: str) -> None:
@@ -424,7 +451,7 @@ def test_after_a_compromise_everything_the_key_signed_is_signed_again_by_another
             record_dose(s, site.staff, _dose(site, person, f"r{i}"), NOW)
     assert sign_pending(site.factory, FixedSigner(compromised.signer), clock=lambda: NOW) == 3
     national = Actor(0, "national", Role.NATIONAL_ADMIN)
-    with pytest.raises(ServiceError), transaction(site.factory) as s:
+    with pytest.raises(Refusal), transaction(site.factory) as s:
         reissue_signed_by(s, site.admin, compromised.certificate.kid.hex(), NOW)  # provincial: no
     with transaction(site.factory) as s:
         assert reissue_signed_by(s, national, compromised.certificate.kid.hex(), NOW) == 3
@@ -448,3 +475,18 @@ def test_commands_refuse_an_outdated_schema_with_a_clear_error(database_url: str
     result = CliRunner().invoke(main, ["audit", "verify", "--database-url", database_url])
     assert result.exit_code == 2
     assert "schema is at 0001" in result.output and "vaxpass db upgrade" in result.output
+
+
+def test_verifying_a_person_signs_their_waiting_doses_at_once(site: Site) -> None:
+    person = _person(site, verified=False)
+    _screen(site, person)
+    with transaction(site.factory) as s:
+        record_dose(s, site.staff, _dose(site, person, "w1"), NOW)
+    source = FixedSigner(default_dsc().signer)
+    with transaction(site.factory) as s:
+        view = set_verification(
+            s, site.admin, person, VerificationStatus.VERIFIED, None, NOW, source
+        )
+    assert [d.dose.sign_state for d in view.doses] == [SignState.SIGNED]
+    certificate = view.doses[0].certificate
+    assert certificate is not None and certificate.hc1.startswith("HC1:")

@@ -15,7 +15,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from issuer.db import make_engine, session_factory, transaction
-from issuer.models import Certificate, Dose, SignState
+from issuer.domain import SignState
+from issuer.models import Certificate, Dose
 from tests.issuer_factories import bulk_site
 
 DOSES = 3000
@@ -48,7 +49,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_signs_nothing_twice(
         **os.environ,
         "VAXPASS_DATA": str(tmp_path / "data"),
         "VAXPASS_DATABASE_URL": postgres_url,
-        "VAXPASS_KEY_PASSPHRASE": "test passphrase",
+        "VAXPASS_CSCA_PASSPHRASE": "test csca passphrase",
+        "VAXPASS_TRUST_LIST_PASSPHRASE": "test trust-list passphrase",
+        "VAXPASS_DSC_PASSPHRASE": "test dsc passphrase",  # all sign-pending needs
     }
     for args in (
         ["keys", "init-csca"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.exceptions import HTTPException
 
 from issuer.web import admin_units_api, problems
 
@@ -17,8 +16,7 @@ def client() -> FlaskClient:
     """A bare app with just this blueprint and the problem rendering `create_app` installs."""
     app = Flask(__name__)
     app.register_blueprint(admin_units_api.blueprint)
-    app.register_error_handler(problems.Problem, problems.render)
-    app.register_error_handler(HTTPException, problems.render_http)
+    problems.install(app)
     return app.test_client()
 
 
