@@ -484,16 +484,40 @@ def publish(data_dir: Path, out: Path | None, validity_days: float) -> None:
 
 @trust_list_group.command("revoke-certificate")
 @DATA_OPTION
+@click.option(
+    "--database-url",
+    envvar="VAXPASS_DATABASE_URL",
+    default="sqlite:///data/vaxpass.db",
+    show_default=True,
+    help="The registry that issued the certificate [env: VAXPASS_DATABASE_URL]",
+)
+@click.option("--reason", required=True, help="Why (kept in the registry and the audit log).")
+@click.option(
+    "--not-in-registry",
+    is_flag=True,
+    help="The certificate was signed outside the registry (vaxpass sign): list its UVCI only.",
+)
 @click.argument("uvci")
-def revoke_certificate(data_dir: Path, uvci: str) -> None:
-    """Put one certificate (by its UVCI) on the revocation list; publish to take effect."""
+def revoke_certificate(
+    data_dir: Path, database_url: str, reason: str, not_in_registry: bool, uvci: str
+) -> None:
+    """Revoke one certificate by its UVCI; publish to take effect.
+
+    The registry's certificate row reads `revoked` (who, when, why) and the UVCI goes onto the
+    revocation list, through the same service as the API's, so the two never disagree.
+    """
     from hcert.uvci import is_well_formed
+    from vaxpass.issuer_cli import revoke_in_registry
 
     if not is_well_formed(uvci):
         fail(f"{uvci!r} is not a UVCI (URN:UVCI:01:VN:…)")
     with admin_errors():
-        new = trust_list_service(data_dir, None, 7).revoke_certificate(uvci)
-    click.echo(("revoked " if new else "already revoked: ") + uvci)
+        service = trust_list_service(data_dir, None, 7)
+        if not_in_registry:
+            new = service.revoke_certificate(uvci)
+            click.echo(("revoked " if new else "already revoked: ") + uvci)
+            return
+        click.echo(revoke_in_registry(database_url, uvci, reason, service.revocations))
 
 
 @trust_list_group.command("export")

@@ -6,10 +6,14 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vaxpass.admin import DATA_OPTION
+
+if TYPE_CHECKING:
+    from issuer.services.revocation import Revocations
 
 DB_OPTION = click.option(
     "--database-url",
@@ -211,6 +215,44 @@ def serve(
 
     click.echo(f"vaxpass issuer on http://{host}:{port}/api/v1 (database {_redact(database_url)})")
     create_app().run(host=host, port=port)
+
+
+def revoke_in_registry(database_url: str, uvci: str, reason: str, revocations: Revocations) -> str:
+    """Revoke a certificate of the registry as the acting national administrator.
+
+    Exits 2 with what to do when the registry is behind, or does not hold the UVCI.
+    """
+    _require_current_schema(database_url)
+    from issuer.db import make_engine, session_factory, transaction
+    from issuer.domain import Role
+    from issuer.services.audit import seal_all
+    from issuer.services.errors import Refusal
+    from issuer.services.revocation import revoke_certificate
+    from issuer.services.scope import Actor
+    from keys.pki import current_actor
+
+    factory = session_factory(make_engine(database_url))
+    actor = Actor(0, current_actor(), Role.NATIONAL_ADMIN)
+    try:
+        with transaction(factory) as session:
+            revoked = revoke_certificate(
+                session,
+                actor,
+                uvci,
+                reason=reason,
+                now=datetime.now(UTC),
+                revocations=revocations,
+            )
+    except Refusal as e:
+        hint = (
+            " (a certificate signed outside the registry: add --not-in-registry)"
+            if e.code == "CERTIFICATE_NOT_FOUND"
+            else ""
+        )
+        click.echo(f"vaxpass: {e.message}{hint}", err=True)
+        sys.exit(2)
+    seal_all(factory)
+    return f"revoked {revoked.uvci} (registry and revocation list; publish to take effect)"
 
 
 def _require_current_schema(database_url: str) -> None:

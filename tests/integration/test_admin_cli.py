@@ -83,7 +83,7 @@ def test_the_administrators_day(admin: Admin, tmp_path: Path) -> None:
 
     # compromise of the RSA key, and one certificate revoked on its own
     admin("keys", "revoke", "dsc-rsa", "--reason", "key file found on a shared drive")
-    admin("trust-list", "revoke-certificate", u3)
+    admin("trust-list", "revoke-certificate", u3, "--not-in-registry", "--reason", "test")
     admin("trust-list", "publish")
     records = admin.verify(c1, c_rsa, c3, code=1)
     assert [r["category"] for r in records] == ["VALID", "KEY_REVOKED", "REVOKED"]
@@ -153,7 +153,10 @@ def test_refusals_are_one_line_errors(admin: Admin) -> None:
     assert "no CSCA" in admin("keys", "create-dsc", "dsc-a", code=2).output
     admin("keys", "init-csca")
     assert "no key named" in admin("keys", "rotate", "nope", code=2).output
-    assert "not a UVCI" in admin("trust-list", "revoke-certificate", "hello", code=2).output
+    assert (
+        "not a UVCI"
+        in admin("trust-list", "revoke-certificate", "hello", "--reason", "x", code=2).output
+    )
     assert "no trust-list signer" in admin("trust-list", "publish", code=2).output
     wrong = Admin(admin.data)
     wrong.env["VAXPASS_CSCA_PASSPHRASE"] = "wrong"
@@ -253,3 +256,50 @@ def test_a_dsc_in_the_hsm_signs_through_the_command_line(tmp_path: Path) -> None
                        "--trust-anchor", str(data / "keys" / "csca.pem"), signed.stdout.strip())  # fmt: skip
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert json.loads(verified.stdout)["category"] == "VALID"
+
+
+def test_revoking_from_the_command_line_and_the_registry_agree(
+    admin: Admin, database_url: str
+) -> None:
+    """One revocation truth: the CLI goes through the registry's revocation service."""
+    from sqlalchemy import select
+
+    from hcert.trustlist import uvci_hash
+    from issuer.db import make_engine, session_factory, transaction
+    from issuer.models import AuditRecord, Certificate
+    from issuer.services.signing import FixedSigner, sign_pending
+    from tests.factories import default_dsc
+    from tests.issuer_factories import bulk_site
+    from trust_list.service import FileRevocations
+
+    factory = session_factory(make_engine(database_url))
+    with transaction(factory) as s:
+        bulk_site(s, 1, pending_doses=True)
+    assert sign_pending(factory, FixedSigner(default_dsc().signer)) == 1
+    with factory() as s:
+        uvci = s.scalar(select(Certificate.uvci))
+    assert uvci is not None
+    args = ("trust-list", "revoke-certificate", "--database-url", database_url)
+    out = admin(*args, "--reason", "issued in error", uvci).output
+    assert "revoked " + uvci in out
+    with factory() as s:
+        row = s.scalars(select(Certificate)).one()
+        assert (row.status, row.revoked_by, row.revocation_reason) == (
+            "revoked",
+            "admin-test",
+            "issued in error",
+        )
+        assert (
+            s.scalar(select(AuditRecord.actor).where(AuditRecord.action == "revoke-certificate"))
+            == "admin-test"
+        )
+    listed = FileRevocations(admin.data / "trust-list" / "revoked-uvcis.json").hashes()
+    assert uvci_hash(uvci) in listed  # what `trust-list publish` puts in the next list
+    # a UVCI the registry never issued is refused, and the way out is named
+    stranger = new_uvci()
+    refused = admin(*args, "--reason", "x", stranger, code=2).output
+    assert "--not-in-registry" in refused
+    assert (
+        uvci_hash(stranger)
+        not in FileRevocations(admin.data / "trust-list" / "revoked-uvcis.json").hashes()
+    )

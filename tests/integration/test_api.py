@@ -584,3 +584,52 @@ def test_deep_json_and_implausible_birth_dates_are_refused(client: FlaskClient) 
         headers=nurse,
     )
     assert (r.status_code, r.json["code"]) == (422, "DATE_INVALID")  # type: ignore[index]
+
+
+def test_the_serving_process_signs_the_backlog_with_no_one_at_the_keyboard(
+    database_url: str,
+) -> None:
+    """A dose recorded while no DSC could sign waits; once one can, the loop signs it."""
+    import time
+
+    with transaction(session_factory(make_engine(database_url))) as s:
+        api_world(s)
+
+    class Switch:
+        def __init__(self) -> None:
+            self.on = False
+
+        def signer(self, expires_at: datetime) -> Any:
+            return default_dsc().signer if self.on else None
+
+    switch = Switch()
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "SIGNER_SOURCE": switch,
+            "SIGNING_LOOP_SECONDS": 0.1,
+            "TESTING": True,
+        }
+    )
+    try:
+        client = app.test_client()
+        nurse = _login(client, "nurse")
+        person = _checked_in_and_screened(client, nurse)
+        r = client.post(
+            "/api/v1/doses", json=_dose_body(person), headers=nurse | {"Idempotency-Key": "loop"}
+        )
+        assert (r.status_code, r.json["sign_state"]) == (201, "pending")  # type: ignore[index]
+        dose = r.json["id"]  # type: ignore[index]
+        backlog = client.get("/api/v1/facilities/1/backlog", headers=nurse).json
+        assert backlog["reasons"] == {"no_active_dsc": 1}  # type: ignore[index]
+        switch.on = True  # the administrators activate a DSC
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            r = client.get(f"/api/v1/doses/{dose}/certificate", headers=nurse)
+            if r.status_code == 200:
+                break
+            time.sleep(0.1)
+        assert r.status_code == 200, r.json
+        assert r.json["hc1"].startswith("HC1:")  # type: ignore[index]
+    finally:
+        app.extensions["vaxpass.signing_loop"].stop()
