@@ -27,7 +27,7 @@ def make_engine(url: str) -> Engine:
     """
     if url.startswith("sqlite"):
         create_private_sqlite_file(url)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -41,7 +41,9 @@ def make_engine(url: str) -> Engine:
     # the server closed fails its first statement instead; SQLAlchemy then drops the pool's
     # connections and the API answers 503 DATABASE_UNAVAILABLE (the dose path reads again on a
     # fresh connection itself). Recycled after 30 min, before idle timeouts on the way cut them.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+    return create_engine(
+        url, pool_size=10, max_overflow=20, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def create_private_sqlite_file(url: str) -> None:
