@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -75,8 +76,31 @@ class CheckIn(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class IndustrialZone(Base):
+    """An industrial zone (khu công nghiệp) of a province, which facilities may belong to.
+
+    A row of its own rather than a free-text field on the facility: letter 003 reports doses
+    given and entered "per district or industrial zone", so the zone is a key that figures are
+    grouped by, and a name typed afresh on every facility would split one zone into several
+    ("KCN Bắc Thăng Long", "KCN  Bắc Thăng Long"). `issuer.services.facilities` finds the
+    zone by its name (spacing and Unicode form normalised) within the facility's province, or
+    adds it: the forms stay a text field, the reports get one row per zone.
+    """
+
+    __tablename__ = "industrial_zones"
+    __table_args__ = (UniqueConstraint("province_code", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(String(120))
+
+
 class Facility(Base):
-    """An injection site (cơ sở tiêm chủng), fixed or mobile."""
+    """An injection site (cơ sở tiêm chủng), fixed or mobile.
+
+    Its code and province never change once created (`issuer.services.reference_cache` keeps
+    them per process, and the scope of every account of the site follows the province).
+    """
 
     __tablename__ = "facilities"
 
@@ -86,6 +110,7 @@ class Facility(Base):
     province_code: Mapped[str] = mapped_column(String(2))
     commune_code: Mapped[str | None] = mapped_column(String(10))
     mobile: Mapped[bool] = mapped_column(Boolean, default=False)
+    industrial_zone_id: Mapped[int | None] = mapped_column(ForeignKey("industrial_zones.id"))
 
 
 class Staff(Base):
@@ -187,6 +212,24 @@ class Lot(Base):
     quantity_received: Mapped[int] = mapped_column(Integer)
 
 
+class LotTransfer(Base):
+    """Doses of one lot moved from one facility's stock to another's (`issuer.services.lots`).
+
+    Both ends are lots of the same number, product and expiry; the facilities are theirs. The
+    stock of a lot is its receipts, plus what came in, minus what went out and was administered.
+    """
+
+    __tablename__ = "lot_transfers"
+    __table_args__ = (CheckConstraint("quantity > 0", name="ck_lot_transfers_quantity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    to_lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Screening(Base):
     """A screening before a dose."""
 
@@ -243,7 +286,7 @@ class AdverseEvent(Base):
     anaphylaxis_grade: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str | None] = mapped_column(String(40))
     description: Mapped[str | None] = mapped_column(Text)
-    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Certificate(Base):

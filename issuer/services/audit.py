@@ -22,6 +22,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -31,9 +32,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.models import AuditRecord
+from issuer.services.dose_rules import DoseDecision
 
 GENESIS = "0" * 64
 SEAL_INTERVAL = 1.0  # seconds between two seals in one process
+ENTRY_COLUMNS = ("at", "actor", "action", "entity", "entity_id", "details")  # what `entry` fills
 _LOCK_KEY = 7_246_100  # PostgreSQL advisory lock class: one sealer at a time
 _PENDING = "vaxpass.audit.pending"
 
@@ -83,6 +86,43 @@ def _digest(prev: str, seq: int, row: AuditRecord | Row[Any]) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def entry(
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    details: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The values of one unsealed entry, by column (`ENTRY_COLUMNS`)."""
+    return {
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": None if entity_id is None else str(entity_id),
+        "details": None if details is None else dict(details),
+    }
+
+
+def dose_recorded(decision: DoseDecision, actor: str, dose_id: int | None = None) -> dict[str, Any]:
+    """The entry for a dose just recorded (and signed, when it was): both ways in write this.
+
+    `issuer.services.doses` queues it in the caller's transaction (`record`), or, on its
+    PostgreSQL path, inserts it in the statement that inserts the dose, which fills in the
+    entity id (`dose_id` None here).
+    """
+    return entry(
+        at=decision.recorded_at,
+        actor=actor,
+        action="record-dose",
+        entity="dose",
+        entity_id=dose_id,
+        details=decision.details,
+    )
+
+
 def record(
     session: Session,
     *,
@@ -91,19 +131,14 @@ def record(
     action: str,
     entity: str,
     entity_id: object = None,
-    details: dict[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> None:
     """Append one entry to the log when the caller's transaction commits (sealed later)."""
     pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
     pending.append(
-        {
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": None if entity_id is None else str(entity_id),
-            "details": details,
-        }
+        entry(
+            at=at, actor=actor, action=action, entity=entity, entity_id=entity_id, details=details
+        )
     )
 
 

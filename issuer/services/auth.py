@@ -8,7 +8,9 @@
   `MAX_FAILURES_PER_ACCOUNT` in `WINDOW` for one username, or `MAX_FAILURES_PER_ADDRESS` from
   one address, answer 429 with the seconds to wait, before any password is checked.
 - Only a token's SHA-256 is stored. Every request reads its token row and account afresh, so
-  logout and a disabled account take effect at once, in every process.
+  logout and a disabled account take effect at once, in every process; disabling an account or
+  resetting its password also deletes its tokens (`revoke_tokens`).
+- New passwords are hashed through the same bounded slots (`hash_new_password`).
 """
 
 from __future__ import annotations
@@ -57,6 +59,18 @@ def _password_matches(password: str, stored: str | None) -> bool:
     with _scrypt:
         matches = check_password(password, stored or _dummy[0])
     return matches and stored is not None
+
+
+def hash_new_password(password: str) -> str:
+    """The scrypt hash of a new password, computed in one of the process's `SCRYPT_SLOTS`."""
+    with _scrypt:
+        return hash_password(password)
+
+
+def revoke_tokens(session: Session, staff_id: int) -> int:
+    """Delete every bearer token of one account (they stop at once); how many there were."""
+    result = session.execute(delete(ApiToken).where(ApiToken.staff_id == staff_id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _throttle(session: Session, username: str, address: str, now: datetime) -> None:

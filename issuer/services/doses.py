@@ -1,6 +1,9 @@
 """Recording a dose: the injection day's hot path, signed into a certificate the same day.
 
-Two entry points share every rule (`_prepare`):
+The rules are one pure function, `issuer.services.dose_rules.decide_dose`; this module is its
+storage shell: it reads the facts, signs what the decision lets it sign (`_sign`), and writes
+the dose, its certificate and its audit entry (`issuer.services.audit.dose_recorded`). Two
+ways in share all of it:
 
 - `record_dose` works in the caller's session and transaction, on any database (the seed, the
   corrections, the tests);
@@ -11,78 +14,61 @@ Two entry points share every rule (`_prepare`):
   unique idempotency key settles a race) and costs the web worker less than half the CPU of
   the same work through the ORM session (`bench/bench_http.py`). Elsewhere it is
   `record_dose` in a transaction.
+
+Every statement is a SQLAlchemy Core construct. The PostgreSQL path's two are compiled once per
+process for the psycopg dialect (`_DriverStatement`) and run on the driver's connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 import psycopg
 from psycopg.types.json import Json
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    insert,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
+from sqlalchemy.sql import ClauseElement
 
-from issuer.domain import ScreeningOutcome, SignState, VerificationStatus
-from issuer.models import Certificate, Dose, Person, Screening
+from issuer.domain import CertificateStatus
+from issuer.models import AuditRecord, Certificate, Dose, Lot, Person, Screening
 from issuer.services import audit, reference_cache, scope
-from issuer.services.errors import Conflict, Invalid, IssuerCode, Unavailable, not_found
-from issuer.services.reference_cache import FacilityRef
-from issuer.services.scope import Actor
-from issuer.services.signing import (
-    DEFAULT_VALIDITY,
-    SignedCertificate,
-    SignerSource,
-    current_certificate,
-    try_sign,
+from issuer.services.dose_rules import (
+    DoseData,
+    DoseDecision,
+    DoseRecord,
+    FacilityRef,
+    ScreeningResult,
+    Vaccinee,
+    decide_dose,
 )
+from issuer.services.errors import IssuerCode, Unavailable, not_found
+from issuer.services.scope import Actor
+from issuer.services.signing import DEFAULT_VALIDITY, SignedCertificate, SignerSource, try_sign
 
-SIGNABLE_SCREENING = {ScreeningOutcome.ELIGIBLE, ScreeningOutcome.PRECAUTION}
-
-
-@dataclass(frozen=True, slots=True)
-class DoseData:
-    """A dose as a site records it."""
-
-    idempotency_key: str
-    person_id: int
-    facility_id: int
-    lot_number: str
-    product_code: str
-    dose_number: int
-    given_on: date
-    team_id: int | None = None  # the ê kíp that gave it, one of the facility's
-
-
-@dataclass(frozen=True, slots=True)
-class DoseRecord:
-    """A dose as stored (plain data, not an ORM object: the hot path builds one per request)."""
-
-    id: int
-    idempotency_key: str
-    person_id: int
-    product_code: str
-    lot_id: int
-    lot_number: str
-    dose_number: int
-    given_on: date
-    facility_id: int
-    staff_id: int
-    screening_id: int | None
-    team_id: int | None
-    probable_duplicate_of: int | None
-    sign_state: str
-    sign_refusal: str | None
-    created_at: datetime
-
-    @classmethod
-    def of(cls, dose: Dose) -> DoseRecord:
-        """The fields of a stored dose (its lot is loaded)."""
-        values = {name: getattr(dose, name) for name in _DOSE_COLUMNS}
-        return cls(id=dose.id, lot_number=dose.lot.number, **values)
+__all__ = [
+    "DoseData",
+    "DoseRecord",
+    "RecordedDose",
+    "dose_record",
+    "find_by_idempotency_key",
+    "record_and_commit",
+    "record_dose",
+]
 
 
 class RecordedDose(NamedTuple):
@@ -93,47 +79,18 @@ class RecordedDose(NamedTuple):
     certificate: SignedCertificate | None  # its valid certificate, when signed
 
 
+def dose_record(dose: Dose) -> DoseRecord:
+    """The plain values of a stored dose (its lot is loaded)."""
+    return DoseRecord(
+        lot_number=dose.lot.number, **{name: getattr(dose, name) for name in _RECORD_COLUMNS}
+    )
+
+
 def find_by_idempotency_key(session: Session, key: str) -> Dose | None:
     """The dose recorded under `key`, if any (with its lot loaded)."""
     return session.scalar(
         select(Dose).where(Dose.idempotency_key == key).options(joinedload(Dose.lot))
     )
-
-
-class _Past(NamedTuple):
-    """A dose already in the registry that bears on the new one."""
-
-    id: int
-    idempotency_key: str
-    person_id: int
-    dose_number: int
-    given_on: date
-    facility_id: int
-    probable_duplicate_of: int | None
-
-
-class _Holder(NamedTuple):
-    """The person to vaccinate, with their latest screening at this facility."""
-
-    id: int
-    date_of_birth: str
-    verification: str
-    family_name: str
-    given_name: str
-    family_name_t: str
-    given_name_t: str
-    screening_id: int | None
-    screening_at: datetime | None
-    screening_outcome: str | None
-
-
-class _Prepared(NamedTuple):
-    """A validated dose (its columns), signed when it could be, and its audit entry."""
-
-    dose: dict[str, Any]
-    certificate: SignedCertificate | None
-    audit: dict[str, Any]
-    lot_number: str
 
 
 def record_dose(
@@ -159,25 +116,24 @@ def record_dose(
     connection = session.connection()
     facility = _facility_in_scope(connection, actor, data.facility_id)
     history = [
-        _Past(*row)
+        DoseRecord(*row)
         for row in connection.execute(
             _HISTORY, {"person_id": data.person_id, "key": data.idempotency_key}
         )
     ]
-    if _recorded_before(history, data):
-        return replay(session, data.idempotency_key)
     row = connection.execute(
         _PERSON_SCREENED, {"person_id": data.person_id, "facility_id": facility.id}
     ).first()
-    person = _Holder._make(row) if row else None
-    dose, certificate, entry, lot_number = _prepare(
-        connection, actor, data, now, source, facility, history, person
-    )
-    dose_id = connection.execute(_INSERT_DOSE, dose).scalar_one()
+    person = _vaccinee(row) if row else None
+    decided = _decide(connection, actor, data, now, facility, person, history)
+    if isinstance(decided, DoseRecord):
+        return _replay(connection, decided)
+    decision, certificate = _sign(connection, decided, source, now)
+    dose_id = connection.execute(_INSERT_DOSE, decision.columns()).scalar_one()
     if certificate is not None:
         connection.execute(_INSERT_CERTIFICATE, certificate._asdict() | {"dose_id": dose_id})
-    audit.record(session, entity_id=dose_id, **entry)
-    return RecordedDose(DoseRecord(id=dose_id, lot_number=lot_number, **dose), True, certificate)
+    audit.record(session, **audit.dose_recorded(decision, actor.username, dose_id))
+    return RecordedDose(decision.record(dose_id), True, certificate)
 
 
 def record_and_commit(
@@ -211,17 +167,7 @@ def record_and_commit(
             return record_dose(session, actor, data, now, source)
 
 
-def replay(session: Session, key: str) -> RecordedDose:
-    """The dose recorded under `key` (which exists), as recording it again answers."""
-    dose = find_by_idempotency_key(session, key)
-    assert dose is not None, key
-    certificate = current_certificate(session, dose.id)
-    return RecordedDose(
-        DoseRecord.of(dose), False, SignedCertificate.of(certificate) if certificate else None
-    )
-
-
-# -- the rules ------------------------------------------------------------------------------------
+# -- the shell around the rules: facts in, signature, outcome out ---------------------------------
 
 
 def _facility_in_scope(bind: Connection, actor: Actor, facility_id: int) -> FacilityRef:
@@ -232,124 +178,60 @@ def _facility_in_scope(bind: Connection, actor: Actor, facility_id: int) -> Faci
     return facility
 
 
-def _recorded_before(history: Iterable[_Past], data: DoseData) -> bool:
-    """Whether this very dose was recorded under its idempotency key already.
-
-    Raises:
-        Conflict: IDEMPOTENCY_KEY_REUSED, the key names another dose (or another site's).
-    """
-    for d in history:
-        if d.idempotency_key == data.idempotency_key:
-            if (d.person_id, d.dose_number, d.given_on, d.facility_id) == (
-                data.person_id,
-                data.dose_number,
-                data.given_on,
-                data.facility_id,
-            ):
-                return True  # the same site's own retry: another site never sees this dose
-            raise Conflict(
-                IssuerCode.IDEMPOTENCY_KEY_REUSED, "this idempotency key was used for another dose"
-            )
-    return False
+def _vaccinee(row: Sequence[Any]) -> Vaccinee:
+    """The person from a row of their columns (`_PERSON_COLUMNS`) and their latest screening's."""
+    n = len(_PERSON_COLUMNS)
+    screening = ScreeningResult(*row[n : n + 3]) if row[n] is not None else None
+    return Vaccinee(**dict(zip(_PERSON_COLUMNS, row, strict=False)), screening=screening)
 
 
-def _prepare(
+def _decide(
     bind: Connection,
     actor: Actor,
     data: DoseData,
     now: datetime,
-    source: SignerSource | None,
     facility: FacilityRef,
-    history: list[_Past],
-    person: _Holder | None,
-) -> _Prepared:
-    """Validate the dose against its person, lot, screening and history; sign it if it may be.
+    person: Vaccinee | None,
+    history: Sequence[DoseRecord],
+) -> DoseDecision | DoseRecord:
+    """`decide_dose` over the facts read, and the lot and team from `reference_cache`."""
+    team = data.team_id
+    return decide_dose(
+        data,
+        person=person,
+        lot=reference_cache.lot(bind, facility.id, data.lot_number),
+        facility=facility,
+        team_facility_id=None if team is None else reference_cache.team_facility(bind, team),
+        history=history,
+        staff_id=actor.staff_id,
+        now=now,
+    )
 
-    `history` is the person's doses (`_recorded_before` has found none under this key); the
-    facility, lot, team and product come from `reference_cache`.
+
+def _sign(
+    bind: Connection, decision: DoseDecision, source: SignerSource | None, now: datetime
+) -> tuple[DoseDecision, SignedCertificate | None]:
+    """Sign the dose when the decision allows it and a DSC may sign now.
+
+    Returns:
+        The decision as signed (or refused: data that cannot make a valid certificate), with
+        the certificate; the decision unchanged (the dose goes to the backlog) and None when
+        it may not be signed or no DSC is active.
     """
-    if person is None:
-        raise not_found("person", data.person_id)
-    if data.team_id is not None and reference_cache.team_facility(bind, data.team_id) != (
-        facility.id
-    ):
-        raise Invalid(
-            IssuerCode.TEAM_NOT_FOUND, f"team {data.team_id} is not a team of {facility.code}"
-        )
-    lot = reference_cache.lot(bind, facility.id, data.lot_number)
-    if lot is None:
-        raise Invalid(
-            IssuerCode.LOT_NOT_FOUND, f"lot {data.lot_number!r} was not received by {facility.code}"
-        )
-    if lot.product_code != data.product_code:
-        raise Invalid(
-            IssuerCode.LOT_PRODUCT_MISMATCH,
-            f"lot {lot.number} is {lot.product_code}, not {data.product_code}",
-        )
-    if data.given_on > now.date() or data.given_on.isoformat() < person.date_of_birth[:10]:
-        raise Invalid(
-            IssuerCode.DATE_INVALID, f"got {data.given_on}, expected a past date after birth"
-        )
-    if lot.expires_on < data.given_on:
-        raise Invalid(IssuerCode.LOT_EXPIRED, f"lot {lot.number} expired on {lot.expires_on}")
-    _check_screening(person.screening_at, person.screening_outcome, data.given_on)
-    counted = [d for d in history if d.probable_duplicate_of is None]
-    same_day = [d for d in counted if d.given_on == data.given_on]
-    duplicate_of = None
-    if same_day:
-        if any(d.facility_id == facility.id for d in same_day):
-            raise Conflict(
-                IssuerCode.DOSE_DUPLICATE, "this person already has a dose today at this site"
-            )
-        duplicate_of = same_day[0].id  # another site, same day: kept, flagged, not signed
-    elif data.dose_number != len(counted) + 1:
-        raise Invalid(
-            IssuerCode.DOSE_NUMBER_INCONSISTENT,
-            f"got dose {data.dose_number}, the history has {len(counted)} doses",
-        )
-    signable = person.verification == VerificationStatus.VERIFIED and duplicate_of is None
-    details: dict[str, Any] = {
-        "person": person.id,
-        "dose_number": data.dose_number,
-        "lot": lot.number,
-        "duplicate_of": duplicate_of,
-    }
-    state, certificate = SignState.PENDING if signable else SignState.WAITING, None
-    signer = source.signer(now + DEFAULT_VALIDITY) if signable and source else None
-    if signer is not None:
-        primary = reference_cache.primary_doses(bind, lot.product_code) or 1
-        certificate, refusal = try_sign(data, person, primary, signer, now)
-        state = SignState.SIGNED if certificate else SignState.WAITING
-        # signed in the same transaction: one audit entry tells both
-        if certificate is not None:
-            details |= {"signed": certificate.uvci, "kid": certificate.dsc_kid}
-        else:
-            details["sign_refused"] = refusal
-    dose = {
-        "idempotency_key": data.idempotency_key,
-        "person_id": person.id,
-        "product_code": lot.product_code,
-        "lot_id": lot.id,
-        "dose_number": data.dose_number,
-        "given_on": data.given_on,
-        "facility_id": facility.id,
-        "staff_id": actor.staff_id,
-        "screening_id": person.screening_id,
-        "team_id": data.team_id,
-        "probable_duplicate_of": duplicate_of,
-        "sign_state": state,
-        "sign_refusal": details.get("sign_refused"),
-        "created_at": now,
-    }
-    entry = {"at": now, "actor": actor.username, "action": "record-dose", "entity": "dose"}
-    return _Prepared(dose, certificate, entry | {"details": details}, lot.number)
+    signer = source.signer(now + DEFAULT_VALIDITY) if decision.may_sign and source else None
+    if signer is None:
+        return decision, None
+    primary = reference_cache.primary_doses(bind, decision.lot.product_code) or 1
+    certificate, refusal = try_sign(decision.request, decision.person, primary, signer, now)
+    if certificate is None:
+        return decision.refused(refusal or ""), None
+    return decision.signed(certificate.uvci, certificate.dsc_kid), certificate
 
 
-def _check_screening(at: datetime | None, outcome: str | None, day: date) -> None:
-    if at is None or at.date() != day:
-        raise Invalid(IssuerCode.SCREENING_REQUIRED, "no screening for this person here today")
-    if outcome not in SIGNABLE_SCREENING:
-        raise Invalid(IssuerCode.SCREENING_REQUIRED, f"the screening says {outcome}")
+def _replay(bind: Connection, dose: DoseRecord) -> RecordedDose:
+    """The answer to a retry of `dose`: the dose, and its valid certificate when signed."""
+    row = bind.execute(_CURRENT_CERTIFICATE, {"dose_id": dose.id}).first()
+    return RecordedDose(dose, False, SignedCertificate(*row) if row else None)
 
 
 # -- the statements -------------------------------------------------------------------------------
@@ -358,12 +240,19 @@ def _check_screening(at: datetime | None, outcome: str | None, day: date) -> Non
 
 _DOSES, _CERTIFICATES = cast(Table, Dose.__table__), cast(Table, Certificate.__table__)
 _PERSONS, _SCREENINGS = cast(Table, Person.__table__), cast(Table, Screening.__table__)
-_DOSE_COLUMNS = tuple(c.key for c in _DOSES.columns if c.key != "id")
-_CERTIFICATE_COLUMNS = SignedCertificate._fields
-_AUDIT_COLUMNS = ("at", "actor", "action", "entity", "details")
+_LOTS, _AUDIT_LOG = cast(Table, Lot.__table__), cast(Table, AuditRecord.__table__)
+_RECORD_COLUMNS = tuple(f.name for f in fields(DoseRecord) if f.name != "lot_number")
+_PERSON_COLUMNS = tuple(f.name for f in fields(Vaccinee) if f.name != "screening")
+# a `DoseRecord`, column by column: the dose's own and its lot's number
+_RECORD = tuple(
+    _LOTS.c.number if name == "lot_number" else _DOSES.c[name]
+    for name in (f.name for f in fields(DoseRecord))
+)
+_SCREENING_COLUMNS = tuple(f.name for f in fields(ScreeningResult))
 
 _HISTORY = (
-    select(*(_DOSES.c[name] for name in _Past._fields))
+    select(*_RECORD)
+    .join(_LOTS, _LOTS.c.id == _DOSES.c.lot_id)
     .where(
         or_(
             _DOSES.c.person_id == bindparam("person_id"),
@@ -385,16 +274,18 @@ _LATEST_SCREENING = (
 )
 _PERSON_SCREENED = (
     select(
-        *(_PERSONS.c[name] for name in _Holder._fields[:7]),
-        _SCREENINGS.c.id,
-        _SCREENINGS.c.at,
-        _SCREENINGS.c.outcome,
+        *(_PERSONS.c[name] for name in _PERSON_COLUMNS),
+        *(_SCREENINGS.c[name] for name in _SCREENING_COLUMNS),
     )
     .outerjoin(_SCREENINGS, _SCREENINGS.c.id == _LATEST_SCREENING)
     .where(_PERSONS.c.id == bindparam("person_id"))
 )
 _INSERT_DOSE = insert(_DOSES).returning(_DOSES.c.id)
 _INSERT_CERTIFICATE = insert(_CERTIFICATES)
+_CURRENT_CERTIFICATE = select(*(_CERTIFICATES.c[name] for name in SignedCertificate._fields)).where(
+    _CERTIFICATES.c.dose_id == bindparam("dose_id"),
+    _CERTIFICATES.c.status == CertificateStatus.VALID,
+)
 
 
 # -- PostgreSQL: one read, one write ---------------------------------------------------------------
@@ -409,14 +300,14 @@ def _record_on_postgresql(
             driver = connection.connection.driver_connection
             assert isinstance(driver, psycopg.Connection)
             try:
-                rows = driver.execute(
-                    _PG_READ,
+                rows = _PG_READ.run(
+                    driver,
                     {
                         "person_id": data.person_id,
                         "facility_id": facility.id,
                         "key": data.idempotency_key,
                     },
-                ).fetchall()
+                )
             except psycopg.OperationalError as e:
                 # a pooled connection the server closed (a restart): nothing is written yet,
                 # so read again on a new one (SQLAlchemy never saw this driver error)
@@ -424,32 +315,35 @@ def _record_on_postgresql(
                 if retry:
                     continue
                 raise _unavailable(e) from e
-            history = [_Past(*row[10:]) for row in rows if row[10] is not None]
-            if _recorded_before(history, data):
-                with Session(connection) as session:
-                    return replay(session, data.idempotency_key)
-            person = _Holder(*rows[0][:10]) if rows[0][0] is not None else None
-            dose, certificate, entry, lot_number = _prepare(
-                connection, actor, data, now, source, facility, history, person
-            )
-            values = _prefixed("dose_", dose) | _prefixed("entry_", entry)
-            values["entry_details"] = Json(entry["details"])
-            if certificate is not None:
-                values |= _prefixed("certificate_", certificate._asdict())
+            past = len(_PERSON_COLUMNS) + len(_SCREENING_COLUMNS)  # where a row's dose begins
+            history = [DoseRecord(*row[past:]) for row in rows if row[past] is not None]
+            person = _vaccinee(rows[0]) if rows[0][0] is not None else None
+            decided = _decide(connection, actor, data, now, facility, person, history)
+            if isinstance(decided, DoseRecord):
+                return _replay(connection, decided)
+            decision, certificate = _sign(connection, decided, source, now)
             try:
-                written = driver.execute(_PG_WRITE_SIGNED if certificate else _PG_WRITE, values)
-                dose_id = written.fetchall()[0][0]
+                written = (_PG_WRITE_SIGNED if certificate else _PG_WRITE).run(
+                    driver, _write_values(decision, certificate, actor)
+                )
             except psycopg.OperationalError as e:
                 connection.invalidate()  # written or not: the client's retry with the key tells
                 raise _unavailable(e) from e
-            return RecordedDose(
-                DoseRecord(id=dose_id, lot_number=lot_number, **dose), True, certificate
-            )
+            return RecordedDose(decision.record(written[0][0]), True, certificate)
     raise AssertionError("unreachable: the second attempt returns or raises")
 
 
-def _prefixed(prefix: str, values: dict[str, Any]) -> dict[str, Any]:
-    return {prefix + key: value for key, value in values.items()}
+def _write_values(
+    decision: DoseDecision, certificate: SignedCertificate | None, actor: Actor
+) -> dict[str, Any]:
+    """The parameters of `_PG_WRITE` (or `_PG_WRITE_SIGNED`, with a certificate)."""
+    values = {"dose_" + name: value for name, value in decision.columns().items()}
+    entry = audit.dose_recorded(decision, actor.username)  # its entity id: the statement's
+    values |= {"entry_" + name: entry[name] for name in _ENTRY_COLUMNS}
+    values["entry_details"] = Json(entry["details"])  # the driver's: SQLAlchemy's type is bypassed
+    if certificate is not None:
+        values |= {"certificate_" + name: value for name, value in certificate._asdict().items()}
+    return values
 
 
 def _unavailable(e: Exception) -> Unavailable:
@@ -460,35 +354,114 @@ def _unavailable(e: Exception) -> Unavailable:
     )
 
 
-def _pg_insert(
-    name: str, table: str, columns: Iterable[str], returning: str = "", **computed: str
-) -> str:
-    """``name AS (INSERT INTO table …)``, each column from the parameter ``name_column``."""
-    names = [*computed, *columns]
-    values = [*computed.values(), *(f"%({name}_{c})s" for c in columns)]
+@dataclass(frozen=True, slots=True)
+class _DriverStatement:
+    """A Core statement compiled once for psycopg, run on the driver's own connection.
+
+    The statement is a Core construct; its text and the parameters it carries itself (its
+    ``LIMIT``) come from SQLAlchemy's compiler, once per process. Executing it through
+    SQLAlchemy instead (cache key, parameter and result processing on every call) cost the web
+    worker 40-60 % more CPU per dose, signing included (both ways in one process, in
+    alternating batches; measured 2026-12-02). The values go to psycopg as they are: a JSON
+    value is wrapped (`Json`).
+    """
+
+    sql: str
+    fixed: Mapping[str, Any]  # the compiled parameters the statement carries itself
+
+    @classmethod
+    def of(cls, statement: ClauseElement) -> _DriverStatement:
+        """Compile `statement` for PostgreSQL through psycopg (``%(name)s`` placeholders)."""
+        compiled = statement.compile(dialect=_PSYCOPG)
+        fixed = {name: value for name, value in compiled.params.items() if value is not None}
+        return cls(str(compiled), fixed)
+
+    def run(self, driver: psycopg.Connection[Any], values: Mapping[str, Any]) -> list[Any]:
+        """Execute with `values` for the named parameters; all the rows."""
+        return driver.execute(self.sql, {**self.fixed, **values}).fetchall()
+
+
+def _pg_read() -> ClauseElement:
+    """Everything the rules need of the database, in one row per dose of the history.
+
+    The person (or NULLs) with their latest screening at the facility (a ``LATERAL``
+    subquery), repeated on each of their doses and any dose under the key (or once, with
+    NULLs, when there is none), in id order.
+    """
+    wanted = select(bindparam("person_id", type_=_PERSONS.c.id.type).label("id")).subquery("wanted")
+    screening = (
+        select(*(_SCREENINGS.c[name] for name in _SCREENING_COLUMNS))
+        .where(
+            _SCREENINGS.c.person_id == _PERSONS.c.id,
+            _SCREENINGS.c.facility_id == bindparam("facility_id"),
+        )
+        .order_by(_SCREENINGS.c.at.desc())
+        .limit(1)
+        .lateral("screening")
+    )
+    facts = (
+        wanted.outerjoin(_PERSONS, _PERSONS.c.id == wanted.c.id)
+        .outerjoin(screening, true())
+        .outerjoin(
+            _DOSES,
+            or_(
+                _DOSES.c.person_id == wanted.c.id,
+                _DOSES.c.idempotency_key == bindparam("key"),
+            ),
+        )
+        .outerjoin(_LOTS, _LOTS.c.id == _DOSES.c.lot_id)
+    )
     return (
-        f"{name} AS (INSERT INTO {table} ({', '.join(names)}) "
-        f"VALUES ({', '.join(values)}){returning})"
+        select(
+            *(_PERSONS.c[name] for name in _PERSON_COLUMNS),
+            *(screening.c[name] for name in _SCREENING_COLUMNS),
+            *_RECORD,
+        )
+        .select_from(facts)
+        .order_by(_DOSES.c.id)
     )
 
 
-# the person (or NULLs) with their latest screening here, once per past dose (or once)
-_PG_READ = f"""
-SELECT p.id, p.date_of_birth, p.verification, p.family_name, p.given_name, p.family_name_t,
-       p.given_name_t, s.id, s.at, s.outcome, {", ".join(f"d.{name}" for name in _Past._fields)}
-FROM (SELECT %(person_id)s::integer AS id) AS wanted
-LEFT JOIN persons AS p ON p.id = wanted.id
-LEFT JOIN LATERAL (
-    SELECT id, at, outcome FROM screenings
-    WHERE person_id = p.id AND facility_id = %(facility_id)s
-    ORDER BY at DESC LIMIT 1
-) AS s ON true
-LEFT JOIN doses AS d ON d.person_id = wanted.id OR d.idempotency_key = %(key)s
-ORDER BY d.id
-"""
-_DOSE_ID = "(SELECT id FROM dose)"
-_PG_DOSE = _pg_insert("dose", "doses", _DOSE_COLUMNS, returning=" RETURNING id")
-_PG_ENTRY = _pg_insert("entry", "audit_log", _AUDIT_COLUMNS, entity_id=f"{_DOSE_ID}::text")
-_PG_CERTIFICATE = _pg_insert("certificate", "certificates", _CERTIFICATE_COLUMNS, dose_id=_DOSE_ID)
-_PG_WRITE = f"WITH {_PG_DOSE}, {_PG_ENTRY} SELECT id FROM dose"
-_PG_WRITE_SIGNED = f"WITH {_PG_DOSE}, {_PG_ENTRY}, {_PG_CERTIFICATE} SELECT id FROM dose"
+_ENTRY_COLUMNS = tuple(name for name in audit.ENTRY_COLUMNS if name != "entity_id")
+
+
+def _pg_write(signed: bool) -> ClauseElement:
+    """The dose, its audit entry and (`signed`) its certificate in one statement.
+
+    Each column's value is the parameter ``<cte>_<column>``; the entry and the certificate
+    take the new dose's id from the dose's ``RETURNING``.
+    """
+    dose = (
+        insert(_DOSES)
+        .values({name: bindparam("dose_" + name) for name in _RECORD_COLUMNS if name != "id"})
+        .returning(_DOSES.c.id)
+        .cte("dose")
+    )
+    dose_id = select(dose.c.id).scalar_subquery()
+    entry = (
+        insert(_AUDIT_LOG)
+        .values(
+            {name: bindparam("entry_" + name) for name in _ENTRY_COLUMNS}
+            | {"entity_id": sql_cast(dose_id, _AUDIT_LOG.c.entity_id.type)}
+        )
+        .cte("entry")
+    )
+    statement = select(dose.c.id).add_cte(entry)
+    if signed:
+        certificate = (
+            insert(_CERTIFICATES)
+            .values(
+                {name: bindparam("certificate_" + name) for name in SignedCertificate._fields}
+                | {"dose_id": dose_id}
+            )
+            .cte("certificate")
+        )
+        statement = statement.add_cte(certificate)
+    return statement
+
+
+# the dialect the engine uses (``postgresql+psycopg``), without a connection: it only compiles
+_PSYCOPG = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+_PG_READ = _DriverStatement.of(_pg_read())
+_PG_WRITE = _DriverStatement.of(_pg_write(signed=False))
+_PG_WRITE_SIGNED = _DriverStatement.of(_pg_write(signed=True))

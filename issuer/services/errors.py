@@ -23,6 +23,7 @@ class IssuerCode(StrEnum):
     FIELD_INVALID = "FIELD_INVALID"
     TEXT_CONTROL_CHARACTER = "TEXT_CONTROL_CHARACTER"
     DATE_INVALID = "DATE_INVALID"
+    SEARCH_CRITERIA_MISSING = "SEARCH_CRITERIA_MISSING"
     # who asks
     UNAUTHORIZED = "UNAUTHORIZED"
     FORBIDDEN = "FORBIDDEN"
@@ -62,6 +63,18 @@ class IssuerCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     TEAM_EXISTS = "TEAM_EXISTS"
     CERTIFICATE_NOT_VALID = "CERTIFICATE_NOT_VALID"
+    # administration: facilities, staff accounts, stock
+    ROLE_NOT_ALLOWED = "ROLE_NOT_ALLOWED"  # Forbidden: a role above what the actor may give
+    SELF_MANAGEMENT_NOT_ALLOWED = "SELF_MANAGEMENT_NOT_ALLOWED"  # Forbidden: own role, disable
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"  # Invalid
+    STAFF_PLACEMENT_INVALID = "STAFF_PLACEMENT_INVALID"  # Invalid: role without its facility …
+    USERNAME_TAKEN = "USERNAME_TAKEN"  # Conflict
+    FACILITY_CODE_TAKEN = "FACILITY_CODE_TAKEN"  # Conflict
+    COMMUNE_OUTSIDE_PROVINCE = "COMMUNE_OUTSIDE_PROVINCE"  # Invalid: a facility never moves
+    PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND"  # Invalid: not in vaccine_products
+    LOT_DETAILS_MISMATCH = "LOT_DETAILS_MISMATCH"  # Conflict: same number, other product/expiry
+    TRANSFER_TO_SAME_FACILITY = "TRANSFER_TO_SAME_FACILITY"  # Invalid
+    STOCK_INSUFFICIENT = "STOCK_INSUFFICIENT"  # Conflict: more than the lot has left
     # the service's own state
     DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 

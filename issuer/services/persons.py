@@ -18,7 +18,7 @@ from issuer import admin_units
 from issuer.domain import SignState, VerificationStatus
 from issuer.models import CheckIn, Dose, Facility, Person
 from issuer.services import audit, scope
-from issuer.services.doses import DoseRecord
+from issuer.services.doses import dose_record
 from issuer.services.errors import Invalid, IssuerCode, not_found
 from issuer.services.scope import Actor
 from issuer.services.signing import SignerSource, current_certificate, sign_now
@@ -191,7 +191,7 @@ def _full(session: Session, person: Person) -> PersonView:
             current_certificate(session, d.id) if d.sign_state == SignState.SIGNED else None
         )
         views.append(
-            DoseView(DoseRecord.of(d), CertificateView.of(certificate) if certificate else None)
+            DoseView(dose_record(d), CertificateView.of(certificate) if certificate else None)
         )
     return PersonView.of(person, tuple(views))
 
@@ -300,7 +300,7 @@ def search(
     audited read.
 
     Raises:
-        Invalid: FIELD_MISSING without an ID number or a name with a date of birth.
+        Invalid: SEARCH_CRITERIA_MISSING without an ID number or a name with a date of birth.
     """
     query = select(Person)
     if document_number:
@@ -316,7 +316,8 @@ def search(
         )
     else:
         raise Invalid(
-            IssuerCode.FIELD_MISSING, "search by document_number, or by name and date_of_birth"
+            IssuerCode.SEARCH_CRITERIA_MISSING,
+            "search by document_number, or by name and date_of_birth",
         )
     wanted = fold(name) if name and not document_number else None
     found = []

@@ -4,7 +4,8 @@ Recording a dose reads its facility, its lot and the lot's product. The fields r
 change once the row exists (a lot's number, product and expiry are what was printed on the
 box), so each process keeps them for `TTL` seconds instead of asking the database on every
 request. Only rows found are cached; a missing row is asked for again. Entries are kept per
-database engine (tests run many databases in one process).
+database engine (tests run many databases in one process). The values (`FacilityRef`,
+`LotRef`) are the dose rules' plain inputs, defined with them in `issuer.services.dose_rules`.
 """
 
 from __future__ import annotations
@@ -13,37 +14,28 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from issuer.models import Facility, Lot, Team, VaccineProduct
+from issuer.services.dose_rules import FacilityRef, LotRef
+
+__all__ = [
+    "TTL",
+    "Bind",
+    "FacilityRef",
+    "LotRef",
+    "facility",
+    "lot",
+    "primary_doses",
+    "team_facility",
+]
 
 TTL = 60.0
 T = TypeVar("T")
 Bind = Session | Connection  # where a missing entry is read from
-
-
-@dataclass(frozen=True, slots=True)
-class FacilityRef:
-    """What scope checks need of a facility."""
-
-    id: int
-    code: str
-    province_code: str
-
-
-@dataclass(frozen=True, slots=True)
-class LotRef:
-    """What dose validation needs of a lot."""
-
-    id: int
-    number: str
-    product_code: str
-    expires_on: date
 
 
 _entries: weakref.WeakKeyDictionary[Engine, dict[tuple[Any, ...], tuple[Any, float]]] = (

@@ -1,4 +1,4 @@
-"""The site's day around the dose: screening, adverse events, the backlog, lots and teams.
+"""The site's day around the dose: screening, adverse events and teams (stock: `lots`).
 
 Functions take a session inside the caller's transaction and an `Actor`; the scope is
 `issuer.services.scope`'s. They validate everything before writing anything, and raise a typed
@@ -7,14 +7,13 @@ Functions take a session inside the caller's transaction and an `Actor`; the sco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.domain import ScreeningOutcome, TeamRole
-from issuer.models import AdverseEvent, Dose, Lot, Person, Screening, Staff, Team, TeamMember
+from issuer.models import AdverseEvent, Dose, Person, Screening, Staff, Team, TeamMember
 from issuer.services import audit, reference_cache, scope
 from issuer.services.errors import Conflict, Invalid, IssuerCode, not_found
 from issuer.services.reference_cache import FacilityRef
@@ -120,56 +119,6 @@ def report_adverse_event(
         details={"severity": severity, "grade": anaphylaxis_grade},
     )
     return event
-
-
-@dataclass(frozen=True, slots=True)
-class LotStock:
-    """A lot at one facility: what was received, administered and remains."""
-
-    id: int
-    number: str
-    product_code: str
-    expires_on: date
-    received: int
-    administered: int
-
-    @property
-    def remaining(self) -> int:
-        """Received minus administered; negative means the records disagree with the stock."""
-        return self.received - self.administered
-
-
-def lot_stock(session: Session, actor: Actor, facility_id: int) -> list[LotStock]:
-    """The facility's lots with their stock, by expiry (use the soonest first).
-
-    Doses flagged as probable duplicates are not counted: they were recorded twice, given once.
-
-    Raises:
-        NotFound: FACILITY_NOT_FOUND.
-        Forbidden: FORBIDDEN.
-    """
-    facility = facility_ref(session, facility_id)
-    scope.require_facility(actor, facility)
-    administered = (
-        select(Dose.lot_id, func.count().label("n"))
-        .where(Dose.facility_id == facility_id, Dose.probable_duplicate_of.is_(None))
-        .group_by(Dose.lot_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            Lot.id,
-            Lot.number,
-            Lot.product_code,
-            Lot.expires_on,
-            Lot.quantity_received,
-            func.coalesce(administered.c.n, 0),
-        )
-        .outerjoin(administered, administered.c.lot_id == Lot.id)
-        .where(Lot.facility_id == facility_id)
-        .order_by(Lot.expires_on, Lot.number)
-    )
-    return [LotStock(*row) for row in rows]
 
 
 def create_team(

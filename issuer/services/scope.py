@@ -17,6 +17,28 @@ person (the citizen stands there with a card), but answers only a summary: that 
 exists and their doses, no name, birth date, phone or address. Doses are what the site wrote
 itself, so a dose given there opens the record (its certificate names the person anyway).
 
+Administration (facilities, staff accounts, stock), decided here too:
+
+- Facilities: national admins create and edit them anywhere, provincial admins in their
+  province. A facility admin may rename their own facility and change nothing else of it: the
+  name is how the site appears on lists and forms and a site knows best how it is called, but
+  its commune and industrial zone place it in the province's reports, which are the province's
+  to keep. A facility's code and province never change (a site that moves is a new facility).
+  Everybody sees the facilities of their scope (site roles: their own).
+- Staff accounts: a facility admin manages the ``site_staff`` of their facility; a provincial
+  admin the ``site_staff`` and ``facility_admin`` accounts of their province's facilities, and
+  no provincial or national account; a national admin every account. The same rule bounds what
+  may be given: nobody creates or changes an account into a role, facility or province they
+  could not manage themselves (`ROLE_NOT_ALLOWED` for the role), so nobody raises an account
+  above their own role or outside their scope. Nobody disables or edits their own account
+  (role, placement or name) through these routes. Admins and auditors list the accounts of
+  their scope.
+- Stock: the admins of a facility receive lots into it. Transfers between facilities are for
+  provincial admins (both ends in their province) and national admins: moving stock between
+  sites is the province's allocation (the provincial CDC's), and a site admin acting for a
+  site that is not theirs would be outside their scope at one end anyway.
+- Adverse events are listed to whoever reads the facility; the list names doses, not persons.
+
 Every refusal is a `Forbidden`; callers audit it (`issuer.services.audit.record_denial`).
 """
 
@@ -24,11 +46,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from issuer.domain import Role
-from issuer.models import CheckIn, Dose, Facility, Person
+from issuer.models import CheckIn, Dose, Facility, Person, Staff
 from issuer.services.errors import Forbidden, IssuerCode, forbidden
 from issuer.services.reference_cache import FacilityRef
 
@@ -38,6 +60,14 @@ WRITE_ROLES = frozenset(
 ADMIN_ROLES = frozenset({Role.FACILITY_ADMIN, Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN})
 EVERYWHERE = frozenset({Role.NATIONAL_ADMIN, Role.AUDITOR})
 SITE_ROLES = frozenset({Role.SITE_STAFF, Role.FACILITY_ADMIN})
+STOCK_MOVERS = frozenset({Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN})
+STAFF_READERS = ADMIN_ROLES | {Role.AUDITOR}
+# the roles of the accounts each admin role manages (and so may give)
+MANAGED_ROLES: dict[Role, frozenset[Role]] = {
+    Role.FACILITY_ADMIN: frozenset({Role.SITE_STAFF}),
+    Role.PROVINCIAL_ADMIN: frozenset({Role.SITE_STAFF, Role.FACILITY_ADMIN}),
+    Role.NATIONAL_ADMIN: frozenset(Role),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,3 +185,141 @@ def require_change_identity(session: Session, actor: Actor, person: Person) -> N
     )
     if person.province_code != site_province or not can_read_person(session, actor, person):
         raise forbidden(f"person {person.id} is outside the scope of {actor.username}")
+
+
+# -- administration ------------------------------------------------------------------------------
+
+
+def require_manage_province(actor: Actor, province_code: str, what: str) -> None:
+    """Refuse unless `actor` administers `province_code` (national admins: every province).
+
+    Raises:
+        Forbidden: FORBIDDEN.
+    """
+    require_role(actor, frozenset({Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN}), what)
+    if actor.role is Role.PROVINCIAL_ADMIN and actor.province_code != province_code:
+        raise forbidden(f"{what} in province {province_code} is outside {actor.province_code}")
+
+
+FACILITY_ADMIN_EDITS = frozenset({"name"})
+
+
+def require_edit_facility(actor: Actor, facility: FacilityRef, fields: frozenset[str]) -> None:
+    """Refuse unless `actor` may change these `fields` of `facility`.
+
+    Raises:
+        Forbidden: FORBIDDEN.
+    """
+    if actor.role is Role.FACILITY_ADMIN and fields <= FACILITY_ADMIN_EDITS:
+        require_facility(actor, facility, write=True)
+        return
+    if actor.role is Role.FACILITY_ADMIN:
+        extra = ", ".join(sorted(fields - FACILITY_ADMIN_EDITS))
+        raise forbidden(f"a facility admin may change the facility's name only, not {extra}")
+    require_manage_province(actor, facility.province_code, f"editing {facility.code}")
+
+
+def visible_facilities(actor: Actor) -> ColumnElement[bool]:
+    """The condition on `Facility` rows that `actor` may list."""
+    if actor.role in EVERYWHERE:
+        return true()
+    if actor.role is Role.PROVINCIAL_ADMIN:
+        return Facility.province_code == actor.province_code
+    if actor.role in SITE_ROLES and actor.facility_id is not None:
+        return Facility.id == actor.facility_id
+    return false()
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where an account works: its role with its facility (site roles) or province.
+
+    ``site_staff`` and ``facility_admin`` have a facility (and its province), a provincial admin
+    a province, national admins and auditors neither.
+    """
+
+    role: Role
+    facility: FacilityRef | None = None
+    province_code: str | None = None
+
+
+def _within(actor: Actor, placement: Placement) -> bool:
+    if actor.role is Role.NATIONAL_ADMIN:
+        return True
+    facility = placement.facility
+    if actor.role is Role.FACILITY_ADMIN:
+        return facility is not None and facility.id == actor.facility_id
+    if actor.role is Role.PROVINCIAL_ADMIN:
+        return facility is not None and facility.province_code == actor.province_code
+    return False
+
+
+def _where(placement: Placement) -> str:
+    if placement.facility is not None:
+        return f"{placement.role} at {placement.facility.code}"
+    if placement.province_code is not None:
+        return f"{placement.role} of province {placement.province_code}"
+    return f"{placement.role} (national)"
+
+
+def require_manage_account(actor: Actor, placement: Placement) -> None:
+    """Refuse unless `actor` manages an account placed so (to disable it, reset its password).
+
+    Raises:
+        Forbidden: FORBIDDEN.
+    """
+    require_role(actor, frozenset(MANAGED_ROLES), "managing staff accounts")
+    if placement.role not in MANAGED_ROLES[actor.role] or not _within(actor, placement):
+        raise forbidden(
+            f"the account ({_where(placement)}) is outside the scope of {actor.username}"
+        )
+
+
+def require_grant(actor: Actor, placement: Placement) -> None:
+    """Refuse unless `actor` may create an account placed so, or change one into it.
+
+    Raises:
+        Forbidden: FORBIDDEN (not an admin; a facility or province outside the actor's scope),
+            ROLE_NOT_ALLOWED (a role the actor may not give).
+    """
+    require_role(actor, frozenset(MANAGED_ROLES), "managing staff accounts")
+    if placement.role not in MANAGED_ROLES[actor.role]:
+        raise Forbidden(
+            IssuerCode.ROLE_NOT_ALLOWED,
+            f"a {actor.role} may give the roles {', '.join(sorted(MANAGED_ROLES[actor.role]))}, "
+            f"not {placement.role}",
+        )
+    if not _within(actor, placement):
+        raise forbidden(f"{_where(placement)} is outside the scope of {actor.username}")
+
+
+def require_not_self(actor: Actor, staff_id: int, what: str) -> None:
+    """Refuse `what` on the actor's own account.
+
+    Raises:
+        Forbidden: SELF_MANAGEMENT_NOT_ALLOWED.
+    """
+    if actor.staff_id == staff_id:
+        raise Forbidden(IssuerCode.SELF_MANAGEMENT_NOT_ALLOWED, f"nobody {what} their own account")
+
+
+def visible_staff(actor: Actor) -> ColumnElement[bool]:
+    """The condition on `Staff` rows that `actor` may list (after `STAFF_READERS`)."""
+    if actor.role in EVERYWHERE:
+        return true()
+    if actor.role is Role.PROVINCIAL_ADMIN:
+        sites = select(Facility.id).where(Facility.province_code == actor.province_code)
+        return or_(Staff.province_code == actor.province_code, Staff.facility_id.in_(sites))
+    if actor.role is Role.FACILITY_ADMIN and actor.facility_id is not None:
+        return Staff.facility_id == actor.facility_id
+    return false()
+
+
+def require_move_stock(actor: Actor, facility: FacilityRef) -> None:
+    """Refuse unless `actor` may move stock out of or into `facility`.
+
+    Raises:
+        Forbidden: FORBIDDEN.
+    """
+    require_role(actor, STOCK_MOVERS, "transferring stock between facilities")
+    require_facility(actor, facility, write=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from issuer.domain import TeamRole
+from issuer.domain import Role, TeamRole
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 
@@ -71,6 +71,12 @@ def _text(max_len: int) -> dict[str, Any]:
 # `format` only annotates in OpenAPI 3.1 (JSON Schema 2020-12 §7.2.1); the pattern asserts
 _DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 _NAME = _text(120)
+# a UVCI's shape (`hcert.uvci.is_well_formed`, eHN guidelines Annex 2)
+_UVCI = {
+    "type": "string",
+    "maxLength": 50,
+    "pattern": "^(URN:UVCI:)?01[:/]?[A-Z]{2}[:/][A-Z0-9][A-Z0-9/:]*(#[A-Z0-9/:])?$",
+}
 # a name as in a passport's machine-readable zone (DCC schema fnt/gnt)
 _MRZ_NAME = {"type": "string", "pattern": "^[A-Z<]{1,80}$"}
 
@@ -97,6 +103,223 @@ def _code_param(name: str, digits: int) -> dict[str, Any]:
         "schema": {"type": "string", "pattern": f"^[0-9]{{{digits}}}$"},
     }
 
+
+def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
+    param = {"name": name, "in": "query", "schema": schema}
+    return param | ({"description": description} if description else {})
+
+
+_PAGE = 500  # the most items a list answers; page on with `after` (the last id seen)
+_PAGING = [
+    _query("after", _INT, "answer only items with a larger id (the last id of the page before)"),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": _PAGE}, f"at most {_PAGE}"),
+]
+_PROVINCE_CODE = {"type": "string", "pattern": "^[0-9]{2}$"}
+_COMMUNE_CODE = {"type": "string", "pattern": "^[0-9]{5}$"}
+_FACILITY_CODE = {"type": "string", "pattern": "^[A-Z0-9][A-Z0-9._-]{0,19}$"}
+_PASSWORD = {"type": "string", "minLength": 12, "maxLength": 200, "pattern": r"\S"}
+_ROLE = {"enum": [r.value for r in Role]}
+
+
+def _list_of(name: str, description: str) -> dict[str, Any]:
+    return {"200": {"description": description, **_json({"type": "array", "items": _ref(name)})}}
+
+
+_ADMIN_PATHS: dict[str, Any] = {
+    "/api/v1/facilities": {
+        "get": _op(
+            "The facilities in the caller's scope, by id (site roles: their own)",
+            _list_of("Facility", "facilities"),
+            params=[_query("province_code", _PROVINCE_CODE), *_PAGING],
+        ),
+        "post": _op(
+            "Create a facility in a commune, perhaps in an industrial zone (national admins; "
+            "provincial admins in their province)",
+            {"201": {"description": "the facility", **_json(_ref("Facility"))}},
+            {
+                "type": "object",
+                "required": ["code", "name", "commune_code"],
+                "properties": {
+                    "code": _FACILITY_CODE,
+                    "name": _text(200),
+                    "commune_code": _COMMUNE_CODE,
+                    "industrial_zone": _text(120),
+                    "mobile": {"type": "boolean"},
+                },
+            },
+        ),
+    },
+    "/api/v1/facilities/{facility_id}": {
+        "patch": _op(
+            "Edit a facility: name, commune (within its province), industrial zone (null: "
+            "none), mobile. A facility admin may rename their own facility, nothing more",
+            {"200": {"description": "the facility", **_json(_ref("Facility"))}},
+            {
+                "type": "object",
+                "properties": {
+                    "name": _text(200),
+                    "commune_code": _COMMUNE_CODE,
+                    "industrial_zone": _text(120),
+                    "mobile": {"type": "boolean"},
+                },
+            },
+            params=[_id_param("facility_id")],
+        )
+    },
+    "/api/v1/facilities/{facility_id}/lot-transfers": {
+        "post": _op(
+            "Transfer doses of a lot to another facility (provincial admins within their "
+            "province, national admins); never more than the lot has left, never an expired lot",
+            {"201": {"description": "the transfer", **_json(_ref("LotTransfer"))}},
+            {
+                "type": "object",
+                "required": ["lot_number", "to_facility_id", "quantity"],
+                "properties": {
+                    "lot_number": _text(40),
+                    "to_facility_id": _INT,
+                    "quantity": _INT,
+                },
+            },
+            params=[_id_param("facility_id")],
+        )
+    },
+    "/api/v1/facilities/{facility_id}/adverse-events": {
+        "get": _op(
+            "Reactions after the facility's doses, by the day reported (Viet Nam time, both "
+            "days included); the dose, never the person",
+            _list_of("AdverseEvent", "adverse events by id"),
+            params=[
+                _id_param("facility_id"),
+                _query("from", _DATE),
+                _query("to", _DATE),
+                _query("severity", {"enum": ["common", "serious"]}),
+                *_PAGING,
+            ],
+        )
+    },
+    "/api/v1/staff": {
+        "get": _op(
+            "The staff accounts in the caller's scope, by id (admins and auditors; audited)",
+            _list_of("Staff", "accounts"),
+            params=[_query("facility_id", _INT), *_PAGING],
+        ),
+        "post": _op(
+            "Create an account (a role the caller may give, in the caller's scope)",
+            {"201": {"description": "the account", **_json(_ref("Staff"))}},
+            {
+                "type": "object",
+                "required": ["username", "full_name", "role", "password"],
+                "properties": {
+                    "username": {"type": "string", "pattern": "^[a-z0-9._-]{3,60}$"},
+                    "full_name": _NAME,
+                    "role": _ROLE,
+                    "password": _PASSWORD,
+                    "facility_id": _INT,
+                    "province_code": _PROVINCE_CODE,
+                },
+            },
+        ),
+    },
+    "/api/v1/staff/{staff_id}": {
+        "patch": _op(
+            "Change an account's role, facility, province or full name (not one's own)",
+            {"200": {"description": "the account", **_json(_ref("Staff"))}},
+            {
+                "type": "object",
+                "properties": {
+                    "role": _ROLE,
+                    "facility_id": _INT,
+                    "province_code": _PROVINCE_CODE,
+                    "full_name": _NAME,
+                },
+            },
+            params=[_id_param("staff_id")],
+        )
+    },
+    "/api/v1/staff/{staff_id}/disable": {
+        "post": _op(
+            "Disable an account (not one's own): no login, its tokens stop at once",
+            {"200": {"description": "the account", **_json(_ref("Staff"))}},
+            params=[_id_param("staff_id")],
+        )
+    },
+    "/api/v1/staff/{staff_id}/password": {
+        "post": _op(
+            "Set an account's password, or with {} a random one answered once; its tokens stop",
+            {"200": {"description": "done", **_json(_ref("PasswordReset"))}},
+            {"type": "object", "properties": {"password": _PASSWORD}},
+            params=[_id_param("staff_id")],
+        )
+    },
+}
+
+_ADMIN_SCHEMAS: dict[str, Any] = {
+    "Facility": {
+        "type": "object",
+        "required": ["id", "code", "name", "province_code", "mobile"],
+        "properties": {
+            "id": {"type": "integer"},
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "province_code": {"type": "string"},
+            "commune_code": {"type": ["string", "null"]},
+            "industrial_zone": {"type": ["string", "null"]},
+            "mobile": {"type": "boolean"},
+        },
+    },
+    "Staff": {
+        "type": "object",
+        "required": ["id", "username", "full_name", "role", "active"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "full_name": {"type": "string"},
+            "role": _ROLE,
+            "facility_id": {"type": ["integer", "null"]},
+            "province_code": {"type": ["string", "null"]},
+            "active": {"type": "boolean"},
+        },
+    },
+    "PasswordReset": {
+        "type": "object",
+        "required": ["staff", "tokens_revoked"],
+        "properties": {
+            "staff": _ref("Staff"),
+            "tokens_revoked": {"type": "integer"},
+            "password": {"type": "string", "description": "the generated password, shown once"},
+        },
+    },
+    "LotTransfer": {
+        "type": "object",
+        "required": ["id", "lot_number", "quantity", "from_facility_id", "to_facility_id"],
+        "properties": {
+            "id": {"type": "integer"},
+            "lot_number": {"type": "string"},
+            "product_code": {"type": "string"},
+            "quantity": {"type": "integer"},
+            "from_facility_id": {"type": "integer"},
+            "to_facility_id": {"type": "integer"},
+            "by": {"type": "string"},
+            "at": {"type": "string"},
+            "source": _ref("LotStock"),
+            "destination": _ref("LotStock"),
+        },
+    },
+    "AdverseEvent": {
+        "type": "object",
+        "required": ["id", "dose_id", "severity", "reported_at"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            "dose_id": {"type": "integer"},
+            "severity": {"enum": ["common", "serious"]},
+            "anaphylaxis_grade": {"type": ["integer", "null"]},
+            "outcome": {"type": ["string", "null"]},
+            "reported_at": {"type": "string"},
+        },
+    },
+}
 
 OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -203,7 +426,7 @@ OPENAPI: dict[str, Any] = {
                     "required": ["status"],
                     "properties": {
                         "status": {"enum": ["unverified", "verified", "mismatch", "not_found"]},
-                        "mismatched_fields": {"type": "array", "items": {"type": "string"}},
+                        "mismatched_fields": {"type": "array", "maxItems": 50, "items": _text(40)},
                     },
                 },
                 params=[_id_param("person_id")],
@@ -228,7 +451,7 @@ OPENAPI: dict[str, Any] = {
                                 "refer",
                             ]
                         },
-                        "reasons": {"type": "array", "items": {"type": "string"}},
+                        "reasons": {"type": "array", "maxItems": 50, "items": _text(200)},
                     },
                 },
             )
@@ -330,7 +553,7 @@ OPENAPI: dict[str, Any] = {
                 {
                     "type": "object",
                     "required": ["uvci", "reason"],
-                    "properties": {"uvci": _text(50), "reason": _text(200)},
+                    "properties": {"uvci": _UVCI, "reason": _text(200)},
                 },
             )
         },
@@ -359,7 +582,8 @@ OPENAPI: dict[str, Any] = {
         },
         "/api/v1/facilities/{facility_id}/lots": {
             "get": _op(
-                "The facility's lots and their stock: received, administered, remaining",
+                "The facility's lots and their stock: received, transferred in, administered, "
+                "transferred out, remaining",
                 {
                     "200": {
                         "description": "lots",
@@ -367,7 +591,26 @@ OPENAPI: dict[str, Any] = {
                     }
                 },
                 params=[_id_param("facility_id")],
-            )
+            ),
+            "post": _op(
+                "Receive doses of a lot into the facility (its admins, provincial and national "
+                "admins); a lot the facility holds is topped up",
+                {
+                    "200": {"description": "topped up", **_json(_ref("LotStock"))},
+                    "201": {"description": "a new lot", **_json(_ref("LotStock"))},
+                },
+                {
+                    "type": "object",
+                    "required": ["number", "product_code", "expires_on", "quantity"],
+                    "properties": {
+                        "number": _text(40),
+                        "product_code": _text(40),
+                        "expires_on": _DATE,
+                        "quantity": _INT,
+                    },
+                },
+                params=[_id_param("facility_id")],
+            ),
         },
         "/api/v1/facilities/{facility_id}/teams": {
             "get": _op(
@@ -399,6 +642,7 @@ OPENAPI: dict[str, Any] = {
                 params=[_id_param("facility_id")],
             ),
         },
+        **_ADMIN_PATHS,
         "/api/v1/admin-units/provinces": {"get": _units("The 63 provinces (GSO codes)")},
         "/api/v1/admin-units/provinces/{code}/districts": {
             "get": _units("The districts of a province", [_code_param("code", 2)])
@@ -544,11 +788,14 @@ OPENAPI: dict[str, Any] = {
                     "product_code": {"type": "string"},
                     "expires_on": {"type": "string"},
                     "received": {"type": "integer"},
+                    "transferred_in": {"type": "integer"},
                     "administered": {"type": "integer"},
+                    "transferred_out": {"type": "integer"},
                     "remaining": {"type": "integer"},
                     "expired": {"type": "boolean"},
                 },
             },
+            **_ADMIN_SCHEMAS,
             "Correction": {
                 "type": "object",
                 "required": ["revoked", "reissued"],

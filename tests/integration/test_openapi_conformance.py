@@ -195,3 +195,98 @@ def test_the_happy_paths_answer_as_documented(bearer: dict[str, str]) -> None:
     assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
     person_now = _send("GET", "/api/v1/persons/{person_id}", auth, path_parameters=ids)
     assert [d["id"] for d in person_now.json()["doses"]] == [dose.json()["id"]]
+
+
+def test_the_administration_happy_paths_answer_as_documented(bearer: dict[str, str]) -> None:
+    """A facility made, listed and edited; a lot received, topped up and transferred; an
+    account made, listed, re-roled, given a random password and disabled.
+    """
+    login = _send("POST", "/api/v1/auth/token", {}, body=LOGIN)  # generated logouts end `bearer`
+    auth = {"Authorization": f"Bearer {login.json()['token']}"}
+    made = _send(
+        "POST",
+        "/api/v1/facilities",
+        auth,
+        body={
+            "code": "HAPPY-1",
+            "name": "Trạm Y tế KCN",
+            "commune_code": "03433",  # Lai Châu, the provincial admin's province
+            "industrial_zone": "KCN  Tam Đường",
+        },
+    )
+    site = made.json()
+    assert (made.status_code, site["province_code"], site["industrial_zone"]) == (
+        201,
+        "12",
+        "KCN Tam Đường",
+    )
+    listed = _send("GET", "/api/v1/facilities", auth, query={"province_code": "12"})
+    assert site["id"] in [f["id"] for f in listed.json()]
+    of_site = {"facility_id": site["id"]}
+    edited = _send(
+        "PATCH",
+        "/api/v1/facilities/{facility_id}",
+        auth,
+        path_parameters=of_site,
+        body={"industrial_zone": None, "mobile": True},
+    )
+    assert (edited.json()["industrial_zone"], edited.json()["mobile"]) == (None, True)
+
+    lot = {
+        "number": "HAPPY-LOT",
+        "product_code": "EU/1/20/1528",
+        "expires_on": TODAY.replace(year=TODAY.year + 1).isoformat(),
+        "quantity": 10,
+    }
+    path = "/api/v1/facilities/{facility_id}/lots"
+    first = _send("POST", path, auth, path_parameters={"facility_id": 1}, body=lot)
+    again = _send("POST", path, auth, path_parameters={"facility_id": 1}, body=lot)
+    assert (first.status_code, again.status_code, again.json()["received"]) == (201, 200, 20)
+    moved = _send(
+        "POST",
+        "/api/v1/facilities/{facility_id}/lot-transfers",
+        auth,
+        path_parameters={"facility_id": 1},
+        body={"lot_number": "HAPPY-LOT", "to_facility_id": site["id"], "quantity": 4},
+    ).json()
+    assert (moved["source"]["remaining"], moved["destination"]["remaining"]) == (16, 4)
+    events = _send(
+        "GET",
+        "/api/v1/facilities/{facility_id}/adverse-events",
+        auth,
+        path_parameters={"facility_id": 1},
+        query={"from": "2021-01-01", "to": TODAY.isoformat(), "severity": "serious"},
+    )
+    assert events.status_code == 200
+
+    account = _send(
+        "POST",
+        "/api/v1/staff",
+        auth,
+        body={
+            "username": "happy.clerk",
+            "full_name": "Lò Thị Mai",
+            "role": "site_staff",
+            "facility_id": site["id"],
+            "password": "correct horse battery",
+        },
+    ).json()
+    assert (account["role"], account["province_code"]) == ("site_staff", "12")
+    staff = _send("GET", "/api/v1/staff", auth, query={"facility_id": site["id"]})
+    assert [s["username"] for s in staff.json()] == ["happy.clerk"]
+    of_account = {"staff_id": account["id"]}
+    promoted = _send(
+        "PATCH",
+        "/api/v1/staff/{staff_id}",
+        auth,
+        path_parameters=of_account,
+        body={"role": "facility_admin"},
+    )
+    assert promoted.json()["role"] == "facility_admin"
+    reset = _send(
+        "POST", "/api/v1/staff/{staff_id}/password", auth, path_parameters=of_account, body={}
+    )
+    assert len(reset.json()["password"]) >= 12
+    assert reset.headers["cache-control"] == ["no-store"]  # shown once, never cached
+    disabled = _send("POST", "/api/v1/staff/{staff_id}/disable", auth, path_parameters=of_account)
+    assert disabled.json()["active"] is False

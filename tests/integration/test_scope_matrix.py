@@ -109,7 +109,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
                 s, username="national", password="pw-1", role=Role.NATIONAL_ADMIN
             ),
             "auditor": create_staff(s, username="auditor", password="pw-1", role=Role.AUDITOR),
+            # accounts that the staff routes act on, and nobody logs in with
+            "clerk_a": create_staff(
+                s, username="clerk_a", password="pw-1", role=Role.SITE_STAFF, facility=sites["a"]
+            ),
+            "clerk_c": create_staff(
+                s, username="clerk_c", password="pw-1", role=Role.SITE_STAFF, facility=sites["c"]
+            ),
         }
+        ids |= {"staff_a": staff["clerk_a"].id, "staff_c": staff["clerk_c"].id}
         actors = {name: _actor(st) for name, st in staff.items()}
         for key, nurse, padmin, number, commune in (
             ("a", "nurse_a", "padmin_12", "012090000001", "03433"),
@@ -188,6 +196,14 @@ def _province_read(actor: str, t: Target) -> bool:
     return actor in ("national", "auditor") or {"padmin_12": "a", "padmin_01": "c"}.get(actor) == t
 
 
+def _province_manage(actor: str, t: Target) -> bool:
+    return actor == "national" or {"padmin_12": "a", "padmin_01": "c"}.get(actor) == t
+
+
+def _staff_reader(actor: str, t: Target) -> bool:
+    return actor in ("fadmin_a", "padmin_12", "padmin_01", "national", "auditor")
+
+
 def _national(actor: str, t: Target) -> bool:
     return actor == "national"
 
@@ -202,11 +218,19 @@ def _anyone(actor: str, t: Target) -> bool:
 
 @dataclass(frozen=True)
 class Case:
-    """How to call one route on a target, and who may."""
+    """How to call one route on a target, and who may.
+
+    `target_body` adds the fields that name the target (its facility, its commune …).
+    """
 
     allowed: Callable[[str, Target], bool]
     body: dict[str, Any] | None = None
     headers: dict[str, str] | None = None
+    target_body: Callable[[dict[str, int], Target], dict[str, Any]] | None = None
+
+
+SITE_NAMES = {"a": "Trạm Y tế A", "c": "Trạm Y tế C"}
+COMMUNES = {"a": "03433", "c": "00001"}  # in provinces 12 and 01
 
 
 ROUTES: dict[tuple[str, str], Case] = {
@@ -242,6 +266,49 @@ ROUTES: dict[tuple[str, str], Case] = {
         _national, {"uvci": "URN:UVCI:01:VN:0123456789ABCDEF0123456789ABCDEF", "reason": "test"}
     ),
     ("/api/v1/auth/logout", "POST"): Case(_anyone),  # ends the caller's own token only
+    # administration: an allowed write is refused by a rule after the scope, or changes nothing
+    ("/api/v1/facilities", "GET"): Case(_anyone),  # scoped results: see test_admin_api
+    ("/api/v1/facilities", "POST"): Case(
+        _province_manage,
+        {"code": "LCU-001", "name": "Trạm mới"},  # the code is taken: 409
+        target_body=lambda ids, t: {"commune_code": COMMUNES[t]},
+    ),
+    ("/api/v1/facilities/<int:facility_id>", "PATCH"): Case(
+        _site_manage,
+        target_body=lambda ids, t: {"name": SITE_NAMES[t]},  # its own name
+    ),
+    ("/api/v1/facilities/<int:facility_id>/lots", "POST"): Case(
+        _site_manage,  # another expiry than the lot FK1234 has: 409 LOT_DETAILS_MISMATCH
+        {
+            "number": "FK1234",
+            "product_code": PRODUCT,
+            "expires_on": (TODAY + timedelta(days=91)).isoformat(),
+            "quantity": 1,
+        },
+    ),
+    ("/api/v1/facilities/<int:facility_id>/lot-transfers", "POST"): Case(
+        _province_manage,  # to itself: 422 TRANSFER_TO_SAME_FACILITY
+        {"lot_number": "FK1234", "quantity": 1},
+        target_body=lambda ids, t: {"to_facility_id": ids[f"facility_{t}"]},
+    ),
+    ("/api/v1/facilities/<int:facility_id>/adverse-events", "GET"): Case(_site_read),
+    ("/api/v1/staff", "GET"): Case(_staff_reader),  # scoped results: see test_admin_api
+    ("/api/v1/staff", "POST"): Case(
+        _site_manage,  # the username is taken: 409
+        {
+            "username": "nurse_a",
+            "full_name": "Lò Thị Mai",
+            "role": "site_staff",
+            "password": "a-long-enough-password",
+        },
+        target_body=lambda ids, t: {"facility_id": ids[f"facility_{t}"]},
+    ),
+    ("/api/v1/staff/<int:staff_id>", "PATCH"): Case(_site_manage, {"role": "site_staff"}),
+    ("/api/v1/staff/<int:staff_id>/disable", "POST"): Case(_site_manage),  # a clerk nobody uses
+    ("/api/v1/staff/<int:staff_id>/password", "POST"): Case(
+        _site_manage,
+        {"password": "short"},  # 422 PASSWORD_TOO_SHORT
+    ),
 }
 PUBLIC = {
     "/api/v1/auth/token",
@@ -272,16 +339,20 @@ def _call(client: FlaskClient, world: World, rule: str, method: str, actor: str,
         rule.replace("<int:person_id>", str(ids[f"person_{t}"]))
         .replace("<int:dose_id>", str(ids[f"dose_{t}"]))
         .replace("<int:facility_id>", str(ids[f"facility_{t}"]))
+        .replace("<int:staff_id>", str(ids[f"staff_{t}"]))
         .replace("<code>", "12" if t == "a" else "01")
     )
     body = dict(case.body or {})
+    if case.target_body is not None:
+        body |= case.target_body(ids, t)
     if rule in ("/api/v1/screenings", "/api/v1/doses"):
         body |= {"person_id": ids[f"person_{t}"], "facility_id": ids[f"facility_{t}"]}
         body.setdefault("given_on", TODAY.isoformat())
     headers = world.headers[actor] | (case.headers or {})
     if rule == "/api/v1/auth/logout":
         return None  # logging out would end the token the other cells use; see test_api
-    return client.open(path, method=method, json=body if method != "GET" else None, headers=headers)
+    send = method != "GET" and not rule.endswith("/disable")
+    return client.open(path, method=method, json=body if send else None, headers=headers)
 
 
 def test_search_finds_only_what_the_scope_opens(world: World) -> None:

@@ -12,12 +12,21 @@ from flask import Blueprint, Response, jsonify, request
 
 from issuer.services import audit
 from issuer.services.errors import IssuerCode, NotFound
-from issuer.web.api import auth, certificates, doses, facilities, persons
+from issuer.web.api import (
+    adverse_events,
+    auth,
+    certificates,
+    doses,
+    facilities,
+    lots,
+    persons,
+    staff,
+)
 from issuer.web.context import services
 from issuer.web.openapi import MAX_INT, OPENAPI
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
-for _resource in (auth, persons, doses, facilities, certificates):
+for _resource in (auth, persons, doses, facilities, lots, adverse_events, staff, certificates):
     blueprint.register_blueprint(_resource.blueprint)
 
 

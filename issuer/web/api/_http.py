@@ -122,6 +122,8 @@ def field(
             raise Invalid(
                 IssuerCode.FIELD_INVALID, f"{name}: expected an integer from 1 to {MAX_INT}"
             )
+    if kind is bool and not isinstance(value, bool):
+        raise Invalid(IssuerCode.FIELD_INVALID, f"{name}: expected true or false")
     if kind is str:
         if not isinstance(value, str):
             raise Invalid(IssuerCode.FIELD_INVALID, f"{name}: expected a text")
@@ -155,6 +157,30 @@ def date_field(data: dict[str, Any], name: str, *, birth: bool = False) -> date:
             IssuerCode.DATE_INVALID, f"{name}: got {value}, expected {EARLIEST_BIRTH} to today"
         )
     return value
+
+
+def int_arg(name: str, *, maximum: int = MAX_INT) -> int | None:
+    """An optional query parameter: an integer from 1 to `maximum`.
+
+    Raises:
+        Invalid: FIELD_INVALID.
+    """
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and 1 <= int(raw) <= maximum):
+        raise Invalid(IssuerCode.FIELD_INVALID, f"{name}: expected an integer from 1 to {maximum}")
+    return int(raw)
+
+
+def date_arg(name: str) -> date | None:
+    """An optional query parameter: a ``YYYY-MM-DD`` date.
+
+    Raises:
+        Invalid: FIELD_INVALID, TEXT_CONTROL_CHARACTER.
+    """
+    raw = request.args.get(name)
+    return None if raw is None else date_field({name: raw}, name)
 
 
 def iso(t: datetime | None) -> str | None:

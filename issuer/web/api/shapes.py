@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from issuer.services.adverse_events import AdverseEventItem
 from issuer.services.doses import DoseRecord
+from issuer.services.facilities import FacilityView
+from issuer.services.lots import LotStock, Transfer
 from issuer.services.signing import SignedCertificate
+from issuer.services.staff import StaffView
 from issuer.services.views import CertificateView, DoseView, PersonView
-from issuer.web.api._http import iso
+from issuer.web.api._http import iso, now
 
 
 def certificate_json(c: CertificateView) -> dict[str, Any]:
@@ -83,3 +87,73 @@ def person_json(p: PersonView) -> dict[str, Any]:
 
 def _stored_dose(d: DoseView) -> dict[str, Any]:
     return dose_json(d.dose, d.certificate)
+
+
+def facility_json(f: FacilityView) -> dict[str, Any]:
+    """A facility with its commune and industrial zone (a name, or null)."""
+    return {
+        "id": f.id,
+        "code": f.code,
+        "name": f.name,
+        "province_code": f.province_code,
+        "commune_code": f.commune_code,
+        "industrial_zone": f.industrial_zone,
+        "mobile": f.mobile,
+    }
+
+
+def staff_json(s: StaffView) -> dict[str, Any]:
+    """A staff account: never its password or hash."""
+    return {
+        "id": s.id,
+        "username": s.username,
+        "full_name": s.full_name,
+        "role": s.role,
+        "facility_id": s.facility_id,
+        "province_code": s.province_code,
+        "active": s.active,
+    }
+
+
+def lot_json(lot: LotStock) -> dict[str, Any]:
+    """A lot's stock at one facility; `expired` as of today (UTC)."""
+    return {
+        "id": lot.id,
+        "number": lot.number,
+        "product_code": lot.product_code,
+        "expires_on": lot.expires_on.isoformat(),
+        "received": lot.received,
+        "transferred_in": lot.transferred_in,
+        "administered": lot.administered,
+        "transferred_out": lot.transferred_out,
+        "remaining": lot.remaining,
+        "expired": lot.expires_on < now().date(),
+    }
+
+
+def transfer_json(t: Transfer) -> dict[str, Any]:
+    """A transfer with both lots' stock after it."""
+    return {
+        "id": t.id,
+        "lot_number": t.number,
+        "product_code": t.product_code,
+        "quantity": t.quantity,
+        "from_facility_id": t.from_facility_id,
+        "to_facility_id": t.to_facility_id,
+        "by": t.by,
+        "at": iso(t.at),
+        "source": lot_json(t.source),
+        "destination": lot_json(t.destination),
+    }
+
+
+def adverse_event_json(e: AdverseEventItem) -> dict[str, Any]:
+    """A reaction after a dose: the dose, not the person."""
+    return {
+        "id": e.id,
+        "dose_id": e.dose_id,
+        "severity": e.severity,
+        "anaphylaxis_grade": e.anaphylaxis_grade,
+        "outcome": e.outcome,
+        "reported_at": iso(e.reported_at),
+    }
