@@ -32,6 +32,7 @@ from checkpoint_app.checkpoint import (
     refresh_in_background,
 )
 from hcert.errors import HcertError
+from hcert.problem import MEDIA_TYPE, problem_document
 from hcert.trustlist import MAX_TRUST_LIST_BYTES
 
 LOCAL_HOSTS = frozenset(("127.0.0.1", "localhost"))
@@ -197,6 +198,7 @@ def _with_state(body: dict[str, Any], checkpoint: Checkpoint) -> Response:
 
 
 def _problem(status: int, code: str, message: str) -> Response:
-    response = jsonify({"error": code, "message": message})
+    response = jsonify(problem_document(status, code, message))
     response.status_code = status
+    response.mimetype = MEDIA_TYPE
     return response

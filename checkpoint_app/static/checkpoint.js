@@ -27,7 +27,7 @@ async function api(path, body, contentType) {
   }
   const response = await fetch(path, options);
   const data = await response.json();
-  if (!response.ok) throw new Error(data.message || String(response.status));
+  if (!response.ok) throw new Error(data.detail || String(response.status));
   return data;
 }
 

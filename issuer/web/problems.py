@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from flask import Flask, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from hcert.problem import MEDIA_TYPE, problem_document
 from issuer.services import audit
 from issuer.services.context import DATABASE_ERRORS
 from issuer.services.errors import (
@@ -60,10 +61,9 @@ _CODES = {
 
 def problem(status: int, code: str, detail: str) -> Response:
     """The problem document every error of the issuer answers with."""
-    response = jsonify({"type": "about:blank", "title": code.replace("_", " ").capitalize(),
-                        "status": status, "code": code, "detail": detail})  # fmt: skip
+    response = jsonify(problem_document(status, code, detail))
     response.status_code = status
-    response.mimetype = "application/problem+json"
+    response.mimetype = MEDIA_TYPE
     return response
 
 

@@ -124,8 +124,8 @@ def test_pictures_and_frames(client: FlaskClient, world: World) -> None:
 
 def test_settings_are_checked_and_persisted(client: FlaskClient, app: Flask) -> None:
     bad = client.post("/api/settings", json={"mode": "strict"}, headers=H)
-    assert (bad.status_code, bad.json["error"]) == (400, "BAD_SETTING")
-    assert "expected one of ['any', 'vaccinated', 'booster']" in bad.json["message"]
+    assert (bad.status_code, bad.json["code"]) == (400, "BAD_SETTING")
+    assert "expected one of ['any', 'vaccinated', 'booster']" in bad.json["detail"]
     assert client.post("/api/settings", json={"colour": "red"}, headers=H).status_code == 400
     assert client.post("/api/settings", json={"muted": "yes"}, headers=H).status_code == 400
     ok = client.post("/api/settings", json={"mode": "vaccinated", "muted": True, "language": "en"},
@@ -148,7 +148,7 @@ def test_trust_list_upload_and_refresh(client: FlaskClient, world: World) -> Non
     )
     assert refused["state"]["trust"]["version"] == 2
     no_url = client.post("/api/trust/refresh", headers=H)
-    assert (no_url.status_code, no_url.json["error"]) == (400, "NO_TRUST_URL")
+    assert (no_url.status_code, no_url.json["code"]) == (400, "NO_TRUST_URL")
 
 
 def test_counters_reset(client: FlaskClient, world: World) -> None:
@@ -160,12 +160,12 @@ def test_counters_reset(client: FlaskClient, world: World) -> None:
 def test_requests_from_other_sites_are_refused(client: FlaskClient, world: World) -> None:
     text = world.sign(issued_at=now_utc())
     no_header = client.post("/api/scan/text", json={"text": text})
-    assert (no_header.status_code, no_header.json["error"]) == (403, "FORBIDDEN")
+    assert (no_header.status_code, no_header.json["code"]) == (403, "FORBIDDEN")
     rebound = client.get("/api/state", headers={"Host": "evil.example:8400"})
-    assert (rebound.status_code, rebound.json["error"]) == (403, "FORBIDDEN_HOST")
+    assert (rebound.status_code, rebound.json["code"]) == (403, "FORBIDDEN_HOST")
     assert client.get("/api/state").json["counters"]["scans"] == 0
     assert client.post("/api/scan/text", data="HC1:", headers=H).status_code == 400
-    assert client.get("/nowhere").json["error"] == "NOT_FOUND"
+    assert client.get("/nowhere").json["code"] == "NOT_FOUND"
 
 
 @pytest.fixture
@@ -210,3 +210,19 @@ def test_nothing_about_a_scanned_person_reaches_disk_or_logs(
         assert secret not in logged, secret
         for path in stored:
             assert secret.encode() not in path.read_bytes(), (secret, path)
+
+
+def test_both_apps_answer_errors_in_one_problem_shape(client: FlaskClient, tmp_path: Path) -> None:
+    """The checkpoint's local server and the issuer's API: the same RFC 9457 members."""
+    from issuer.web import create_app as create_issuer
+
+    issuer = create_issuer(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'r.db'}", "SIGNER_SOURCE": None}
+    ).test_client()
+    answers = [client.get("/nowhere"), issuer.get("/api/v1/nowhere")]
+    for answer in answers:
+        assert answer.status_code == 404
+        assert answer.mimetype == "application/problem+json"
+    shapes = [sorted(a.json) for a in answers]  # type: ignore[arg-type]
+    assert shapes[0] == shapes[1] == ["code", "detail", "status", "title", "type"]
+    assert [a.json["code"] for a in answers] == ["NOT_FOUND", "NOT_FOUND"]  # type: ignore[index]
